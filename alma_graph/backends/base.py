@@ -1,0 +1,180 @@
+"""The ``GraphStore`` contract.
+
+A backend supplies four primitives — run a statement, open a transaction,
+create the schema, and the dialect's memory-creation statement — and inherits
+every domain operation from here, written once in the shared Cypher of
+``alma_graph.queries.cypher``. That is what keeps Kuzu and Neo4j from drifting.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager
+from typing import Any, Iterable
+
+from alma_graph.graph_model import Edge, Node, agent_key, task_key, user_key
+from alma_graph.queries import cypher as q
+
+
+class GraphStore(ABC):
+    """One project's graph. Methods take and return plain dicts and names."""
+
+    name: str = "graph"
+    # True when other processes may write to the same graph (a server backend).
+    shared: bool = False
+
+    def __init__(self, project_id: str, dimension: int):
+        self.project_id = project_id
+        self.dimension = dimension
+        self._lock = threading.RLock()
+
+    # -- primitives each backend implements --------------------------------------
+
+    @abstractmethod
+    def run(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run one parameterised statement; rows as dicts with timezone-aware datetimes."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager:
+        """All statements inside commit together or not at all. Re-entrant."""
+
+    @abstractmethod
+    def _create_memories_query(self) -> str:
+        """The dialect's UNWIND-create statement for Memory rows."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @property
+    def location(self) -> str:
+        """Where the graph lives, for messages and stats."""
+        return self.name
+
+    # -- meta ------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        rows = self.run(q.GET_META, {"key": f"{self.project_id}/{key}"})
+        return rows[0]["value"] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.run(q.SET_META, {"key": f"{self.project_id}/{key}", "value": value})
+
+    def generation(self) -> int:
+        """A counter bumped by every memory write; derived indexes record the one they reflect."""
+        return int(self.get_meta("generation") or 0)
+
+    def bump_generation(self) -> int:
+        with self.transaction():
+            value = self.generation() + 1
+            self.set_meta("generation", str(value))
+            return value
+
+    # -- agents and users -------------------------------------------------------------
+
+    def sync_agent(self, name: str, domain: str | None, can_learn: list[str], cannot_learn: list[str],
+                   shares_with_all: bool) -> None:
+        self.run(q.MERGE_AGENT, {
+            "key": agent_key(self.project_id, name), "name": name, "project_id": self.project_id,
+            "domain": domain, "can_learn": list(can_learn), "cannot_learn": list(cannot_learn),
+            "shares_with_all": shares_with_all,
+        })
+
+    def ensure_agent(self, name: str) -> None:
+        self.run(q.ENSURE_AGENT, {"key": agent_key(self.project_id, name), "name": name,
+                                  "project_id": self.project_id, "empty": []})
+
+    def set_agent_links(self, name: str, edge: Edge, targets: Iterable[str]) -> None:
+        """Replace the agent's INHERITS_FROM or SHARES_WITH edges with ``targets``."""
+        key = agent_key(self.project_id, name)
+        self.run(q.drop_agent_links(edge), {"key": key})
+        for target in targets:
+            self.ensure_agent(target)
+            self.link(edge, key, agent_key(self.project_id, target))
+
+    def agent_names(self) -> list[str]:
+        return [row["name"] for row in self.run(q.AGENT_NAMES, {"project_id": self.project_id})]
+
+    def visible_agents(self, name: str, max_depth: int) -> dict[str, str | None]:
+        """Agents whose memories ``name`` may read, each with how: None for its own,
+        otherwise the agent name to report as ``shared_from``."""
+        key = agent_key(self.project_id, name)
+        visible: dict[str, str | None] = {name: None}
+        for query, params in (
+            (q.inherited_agents(max_depth), {"key": key}),
+            (q.SHARING_AGENTS, {"key": key}),
+            (q.SHARING_WITH_ALL, {"key": key, "project_id": self.project_id}),
+        ):
+            for row in self.run(query, params):
+                visible.setdefault(row["name"], row["name"])
+        return visible
+
+    def ensure_user(self, user_id: str) -> str:
+        key = user_key(self.project_id, user_id)
+        self.run(q.ENSURE_USER, {"key": key, "user_id": user_id, "project_id": self.project_id})
+        return key
+
+    def merge_task(self, task_type: str, description: str) -> str:
+        key = task_key(self.project_id, task_type, description)
+        self.run(q.MERGE_TASK, {"key": key, "project_id": self.project_id, "task_type": task_type,
+                                "description": description})
+        return key
+
+    # -- edges --------------------------------------------------------------------------
+
+    def link(self, edge: Edge, from_key: str, to_key: str) -> None:
+        self.run(q.merge_edge(edge), {"from_key": from_key, "to_key": to_key})
+
+    def link_many(self, edge: Edge, pairs: list[tuple[str, str]]) -> None:
+        if pairs:
+            self.run(q.merge_edges(edge), {"pairs": [{"from_key": a, "to_key": b} for a, b in pairs]})
+
+    def targets(self, edge: Edge, key: str) -> list[str]:
+        return [row["key"] for row in self.run(q.edge_targets(edge), {"key": key})]
+
+    def sources(self, edge: Edge, key: str) -> list[str]:
+        return [row["key"] for row in self.run(q.edge_sources(edge), {"key": key})]
+
+    # -- memories ---------------------------------------------------------------------
+
+    def create_memories(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.run(self._create_memories_query(), {"rows": rows})
+
+    def update_memory(self, memory_id: str, values: dict[str, Any]) -> None:
+        if values:
+            params = {f"v_{name}": value for name, value in values.items()}
+            params["id"] = memory_id
+            self.run(q.update_memory(list(values)), params)
+
+    def get_memories(self, ids: list[str]) -> list[dict[str, Any]]:
+        return self.find_memories(ids=list(ids)) if ids else []
+
+    def find_memories(self, with_embedding: bool = False, **filters: Any) -> list[dict[str, Any]]:
+        """Memories of this project matching every given filter (see ``MEMORY_FILTERS``)."""
+        unknown = set(filters) - set(q.MEMORY_FILTERS)
+        if unknown:
+            raise ValueError(f"unknown memory filters: {sorted(unknown)}")
+        present = {name: value for name, value in filters.items() if value is not None}
+        params = {"project_id": self.project_id, **present}
+        return self.run(q.find_memories(sorted(present), with_embedding), params)
+
+    def memory_vectors(self) -> list[dict[str, Any]]:
+        return self.run(q.MEMORY_VECTORS, {"project_id": self.project_id})
+
+    def active_memory_ids(self) -> set[str]:
+        return {row["id"] for row in self.run(q.ACTIVE_MEMORY_IDS, {"project_id": self.project_id})}
+
+    def derived_sources(self, agent: str, kind: str, category: str) -> dict[str, str]:
+        """Outcome id -> the id of the live heuristic or anti-pattern derived from it."""
+        params = {"project_id": self.project_id, "agent": agent, "kind": kind, "category": category}
+        return {row["source"]: row["derived"] for row in self.run(q.DERIVED_SOURCES, params)}
+
+    def memory_counts(self) -> list[dict[str, Any]]:
+        return self.run(q.COUNT_MEMORIES, {"project_id": self.project_id})
+
+    def node_counts(self) -> dict[str, int]:
+        return {node.value: self.run(query)[0]["n"] for node, query in q.STORE_NODE_COUNTS.items()}
+
+
+__all__ = ["GraphStore", "Node", "Edge"]

@@ -1,0 +1,132 @@
+"""Embedded Kuzu: the default store, one directory on disk, no server.
+
+Kuzu allows one read-write process per database; a second process gets a
+``StorageError`` that says so. Statements run under a lock so the async twins
+(threads) and the sync API can share one connection.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from alma_graph.backends.base import GraphStore
+from alma_graph.errors import StorageError
+from alma_graph.graph_model import EDGE_PROPERTIES, NODE_PROPERTIES, SCHEMA_VERSION, Edge, Node
+from alma_graph.queries import kuzu as kq
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "graph.kuzu"
+
+
+class KuzuStore(GraphStore):
+    name = "kuzu"
+
+    def __init__(self, directory: str | Path, project_id: str, dimension: int):
+        super().__init__(project_id, dimension)
+        import kuzu
+
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._path = self.directory / DB_NAME
+        try:
+            self._db = kuzu.Database(str(self._path))
+        except RuntimeError as exc:
+            if "lock" in str(exc).lower():
+                raise StorageError(
+                    f"the Kuzu store at {self._path} is open in another process; embedded Kuzu allows "
+                    "one writer per database — close the other process or use the Neo4j backend"
+                ) from None
+            raise StorageError(f"could not open the Kuzu store at {self._path}: {exc}") from None
+        self._conn = kuzu.Connection(self._db)
+        self._in_transaction = False
+        self._create_schema()
+
+    @property
+    def location(self) -> str:
+        return str(self._path)
+
+    # -- primitives ------------------------------------------------------------------
+
+    def run(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            try:
+                result = self._conn.execute(query, params or {})
+            except RuntimeError as exc:
+                raise StorageError(f"Kuzu rejected a statement: {exc}") from exc
+            columns = result.get_column_names()
+            rows = []
+            while result.has_next():
+                rows.append({c: _aware(v) for c, v in zip(columns, result.get_next())})
+            return rows
+
+    @contextmanager
+    def transaction(self):
+        with self._lock:
+            if self._in_transaction:  # nested: the outer transaction decides
+                yield
+                return
+            self.run("BEGIN TRANSACTION")
+            self._in_transaction = True
+            try:
+                yield
+            except BaseException:
+                self._in_transaction = False
+                try:
+                    self._conn.execute("ROLLBACK")
+                except RuntimeError:
+                    pass  # Kuzu already rolled back the failed transaction itself
+                raise
+            self._in_transaction = False
+            self.run("COMMIT")
+
+    def _create_memories_query(self) -> str:
+        return kq.create_memories(self.dimension)
+
+    def close(self) -> None:
+        with self._lock:
+            conn, db = getattr(self, "_conn", None), getattr(self, "_db", None)
+            self._conn = self._db = None
+            if conn is not None:
+                conn.close()
+            if db is not None:
+                db.close()
+
+    # -- schema ----------------------------------------------------------------------
+
+    def _create_schema(self) -> None:
+        """Create missing tables, then add columns the model gained since (migration)."""
+        for node in Node:
+            self.run(kq.create_node_table(node, self.dimension))
+        for edge in Edge:
+            self.run(kq.create_rel_table(edge, self.dimension))
+        for node in Node:
+            self._add_missing_columns(node.value, NODE_PROPERTIES[node])
+        for edge, props in EDGE_PROPERTIES.items():
+            self._add_missing_columns(edge.value, props)
+        stored = self.get_meta("schema_version")
+        if stored is not None and int(stored) > SCHEMA_VERSION:
+            raise StorageError(
+                f"the store at {self._path} was written by a newer alma_graph (schema {stored}, "
+                f"this version reads {SCHEMA_VERSION}); upgrade alma_graph"
+            )
+        self.set_meta("schema_version", str(SCHEMA_VERSION))
+
+    def _add_missing_columns(self, table: str, props: dict[str, str]) -> None:
+        # table names come from the enums; Kuzu's table_info takes only a literal
+        existing = {row["name"] for row in self.run(f"CALL table_info('{table}') RETURN *")}
+        for name, logical in props.items():
+            if name not in existing:
+                log.info("migrating %s: adding column %s", table, name)
+                self.run(kq.add_column(table, name, logical, self.dimension))
+
+
+def _aware(value: Any) -> Any:
+    """Kuzu returns naive datetimes that are UTC; make them timezone-aware."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value

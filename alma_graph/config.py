@@ -1,0 +1,202 @@
+"""Configuration: ALMA's ``.alma/config.yaml`` format plus the graph keys.
+
+Validation is strict on purpose: ALMA silently falls back on unknown keys and
+storage names, which hides typos. Here an unknown key or value is a
+``ConfigError`` that names the key and suggests the closest valid one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from alma_graph.errors import ConfigError
+from alma_graph.validation import check_label, check_name
+
+_ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class AgentConfig(_Strict):
+    """One agent's scope and sharing, as in ALMA's ``agents:`` section."""
+
+    domain: str | None = None
+    description: str | None = None
+    can_learn: list[str] = Field(default_factory=list)
+    cannot_learn: list[str] = Field(default_factory=list)
+    share_with: list[str] = Field(default_factory=list)  # "*" shares with every agent
+    inherit_from: list[str] = Field(default_factory=list)
+    min_occurrences_for_heuristic: int | None = Field(default=None, ge=1, le=1000)
+
+    @field_validator("share_with", "inherit_from")
+    @classmethod
+    def _agent_names(cls, names: list[str]) -> list[str]:
+        return [n if n == "*" else check_name(n) for n in names]
+
+    @field_validator("can_learn", "cannot_learn")
+    @classmethod
+    def _labels(cls, labels: list[str]) -> list[str]:
+        return [check_label(label, "scope entry") for label in labels]
+
+
+class Weights(_Strict):
+    """ALMA's four ranking factors plus feedback; they need not sum to one."""
+
+    similarity: float = Field(default=0.4, ge=0)
+    recency: float = Field(default=0.3, ge=0)
+    success_rate: float = Field(default=0.2, ge=0)
+    confidence: float = Field(default=0.1, ge=0)
+    feedback: float = Field(default=0.15, ge=0)
+
+
+class RetrievalConfig(_Strict):
+    default_top_k: int = Field(default=5, ge=1, le=1000)
+    weights: Weights = Field(default_factory=Weights)
+    recency_half_life_days: float = Field(default=30.0, gt=0)
+    # Candidates below this cosine similarity are not returned at all: an
+    # unrelated memory in the prompt costs tokens and misleads the agent.
+    min_similarity: float = Field(default=0.1, ge=-1, le=1)
+    candidates_per_kind: int = Field(default=50, ge=1, le=10_000)
+    max_inheritance_depth: int = Field(default=5, ge=1, le=20)
+
+
+class LearningConfig(_Strict):
+    similarity_threshold: float = Field(default=0.75, gt=0, le=1)
+    min_occurrences_for_heuristic: int = Field(default=3, ge=1, le=1000)
+    min_failures_for_anti_pattern: int = Field(default=2, ge=1, le=1000)
+
+
+class Neo4jConfig(_Strict):
+    uri: str = "bolt://localhost:7687"
+    user: str = "neo4j"
+    password: str | None = None
+    database: str = "neo4j"
+
+
+class ALMAConfig(_Strict):
+    project_id: str = "default"
+    storage: Literal["kuzu", "neo4j"] = "kuzu"
+    storage_dir: str = ".alma"
+    embedding_provider: Literal["local"] = "local"
+    neo4j: Neo4jConfig = Field(default_factory=Neo4jConfig)
+    retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
+    learning: LearningConfig = Field(default_factory=LearningConfig)
+    agents: dict[str, AgentConfig] = Field(default_factory=dict)
+
+    @field_validator("project_id")
+    @classmethod
+    def _project_id(cls, value: str) -> str:
+        return check_name(value, "project_id")
+
+    @field_validator("agents")
+    @classmethod
+    def _agent_keys(cls, agents: dict[str, AgentConfig]) -> dict[str, AgentConfig]:
+        for name in agents:
+            check_name(name)
+        return agents
+
+    def agent(self, name: str) -> AgentConfig:
+        """The agent's config; agents not in the config may learn anything."""
+        return self.agents.get(name) or AgentConfig()
+
+
+def expand_env(value: Any, where: str = "alma") -> Any:
+    """Replace ``${VAR}`` and ``${VAR:-default}`` in every string of a parsed config."""
+    if isinstance(value, dict):
+        return {k: expand_env(v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [expand_env(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if not isinstance(value, str):
+        return value
+
+    def substitute(match: re.Match) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in os.environ:
+            return os.environ[name]
+        if default is not None:
+            return default
+        raise ConfigError(f"{where}: environment variable {name} is not set (write ${{{name}:-default}} to give a default)")
+
+    return _ENV_PATTERN.sub(substitute, value)
+
+
+def _field_names(path: tuple) -> list[str]:
+    """The valid keys at ``path`` in the config tree, for 'did you mean' hints."""
+    model: type[BaseModel] = ALMAConfig
+    i = 0
+    while i < len(path):
+        if model is ALMAConfig and path[i] == "agents":
+            model, i = AgentConfig, i + 2  # skip the agent's name
+            continue
+        field = model.model_fields.get(str(path[i]))
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model, i = annotation, i + 1
+    return list(model.model_fields)
+
+
+def _explain(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        loc = tuple(item["loc"])
+        key = "alma." + ".".join(str(p) for p in loc)
+        if item["type"] == "extra_forbidden":
+            valid = _field_names(loc[:-1])
+            guess = difflib.get_close_matches(str(loc[-1]), valid, n=1)
+            hint = f" (did you mean {guess[0]!r}?)" if guess else (f" (valid keys: {', '.join(valid)})" if valid else "")
+            lines.append(f"{key}: unknown key{hint}")
+        else:
+            msg = item["msg"]
+            if msg.startswith("Value error, "):
+                msg = msg[len("Value error, "):]
+            lines.append(f"{key}: {msg} (got {item.get('input')!r})")
+    return "invalid alma_graph config:\n  " + "\n  ".join(lines)
+
+
+def parse_config(data: Any, source: str = "config") -> ALMAConfig:
+    """Validate an already-parsed config mapping (with or without the ``alma:`` root)."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping with an 'alma:' key")
+    if "alma" in data:
+        extra = set(data) - {"alma"}
+        if extra:
+            raise ConfigError(f"{source}: unknown top-level key(s) {sorted(extra)}; everything goes under 'alma:'")
+        data = data["alma"] or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: 'alma:' must be a mapping")
+    data = expand_env(data)
+    try:
+        return ALMAConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {_explain(exc)}") from None
+
+
+def load_config(path: str | os.PathLike) -> ALMAConfig:
+    """Read and validate a YAML config file."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist (create one with `alma-graph init`)")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    config = parse_config(data, str(path))
+    storage_dir = Path(config.storage_dir)
+    if not storage_dir.is_absolute():
+        # A relative storage_dir is relative to the directory holding .alma/, i.e. the project.
+        base = path.parent.parent if path.parent.name == ".alma" else path.parent
+        config.storage_dir = str((base / storage_dir).resolve())
+    return config

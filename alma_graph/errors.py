@@ -1,0 +1,40 @@
+"""One error hierarchy for alma_graph.
+
+Every error a caller can trigger with bad input is an ``ALMAGraphError`` whose
+message says what to change. Write paths validate before they touch the store,
+so an error leaves the graph as it was.
+"""
+
+from __future__ import annotations
+
+
+class ALMAGraphError(Exception):
+    """Base class of every error raised by alma_graph."""
+
+
+class ConfigError(ALMAGraphError, ValueError):
+    """The configuration file or a config value is invalid."""
+
+
+class ValidationError(ALMAGraphError, ValueError):
+    """An argument is empty, too large, of the wrong type or not allowed."""
+
+
+class ScopeViolationError(ALMAGraphError, PermissionError):
+    """An agent tried to learn something outside its can_learn / cannot_learn scope."""
+
+
+class UnknownAgentError(ALMAGraphError, LookupError):
+    """An operation names an agent the store does not know."""
+
+
+class MemoryNotFoundError(ALMAGraphError, LookupError):
+    """A memory id does not exist (or is not visible to the agent)."""
+
+
+class StorageError(ALMAGraphError, RuntimeError):
+    """The graph store failed, is locked by another process or is unreachable."""
+
+
+class EmbeddingError(ALMAGraphError, RuntimeError):
+    """The embedding model could not be loaded or failed to embed."""

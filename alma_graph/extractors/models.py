@@ -1,0 +1,51 @@
+"""Plain result types of the extractors (no spaCy objects leak out)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Closed set of entity types; the graph layer stores these as-is.
+ENTITY_TYPES: frozenset[str] = frozenset(
+    {"PERSON", "ORG", "PRODUCT", "TECH", "PLACE", "EVENT", "DATE", "OTHER"}
+)
+
+# spaCy (OntoNotes) label -> our type.  Labels missing here (CARDINAL,
+# ORDINAL, QUANTITY, PERCENT, MONEY, LAW, LANGUAGE) are dropped: numbers and
+# amounts are attributes, not nodes worth linking.
+SPACY_LABEL_TO_TYPE: dict[str, str] = {
+    "PERSON": "PERSON",
+    "ORG": "ORG",
+    "GPE": "PLACE",
+    "LOC": "PLACE",
+    "FAC": "PLACE",
+    "PRODUCT": "PRODUCT",
+    "WORK_OF_ART": "PRODUCT",
+    "EVENT": "EVENT",
+    "DATE": "DATE",
+    "TIME": "DATE",
+    "NORP": "OTHER",
+}
+
+
+@dataclass(frozen=True)
+class ExtractedEntity:
+    name: str  # surface form (or the alias target), for display
+    norm_name: str  # key for linking/de-duplication, see normalize.norm_name
+    type: str  # one of ENTITY_TYPES
+
+    def __post_init__(self) -> None:
+        if self.type not in ENTITY_TYPES:
+            raise ValueError(f"unknown entity type {self.type!r}")
+
+
+@dataclass(frozen=True)
+class ExtractedRelation:
+    subject: ExtractedEntity
+    predicate: str  # safe identifier: [a-z_]+, at most 40 chars
+    object: ExtractedEntity
+
+
+@dataclass(frozen=True)
+class Extraction:
+    entities: tuple[ExtractedEntity, ...] = ()
+    relations: tuple[ExtractedRelation, ...] = ()

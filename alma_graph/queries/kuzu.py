@@ -1,0 +1,45 @@
+"""Kuzu schema statements, generated from the graph model."""
+
+from __future__ import annotations
+
+from alma_graph.graph_model import EDGE_ENDS, MEMORY_PROPERTIES, EDGE_PROPERTIES, NODE_KEYS, NODE_PROPERTIES, Edge, Node
+
+KUZU_TYPES = {
+    "string": "STRING",
+    "float": "DOUBLE",
+    "int": "INT64",
+    "bool": "BOOLEAN",
+    "timestamp": "TIMESTAMP",
+    "string_list": "STRING[]",
+}
+
+
+def kuzu_type(logical: str, dimension: int) -> str:
+    return f"FLOAT[{int(dimension)}]" if logical == "vector" else KUZU_TYPES[logical]
+
+
+def create_node_table(node: Node, dimension: int) -> str:
+    columns = ", ".join(f"{name} {kuzu_type(t, dimension)}" for name, t in NODE_PROPERTIES[node].items())
+    return f"CREATE NODE TABLE IF NOT EXISTS {node.value}({columns}, PRIMARY KEY ({NODE_KEYS[node]}))"
+
+
+def create_rel_table(edge: Edge, dimension: int) -> str:
+    start, end = EDGE_ENDS[edge]
+    props = "".join(f", {name} {kuzu_type(t, dimension)}" for name, t in EDGE_PROPERTIES.get(edge, {}).items())
+    return f"CREATE REL TABLE IF NOT EXISTS {edge.value}(FROM {start.value} TO {end.value}{props})"
+
+
+def add_column(table: str, name: str, logical: str, dimension: int) -> str:
+    """Migration: a property added to the model after the store was created."""
+    return f"ALTER TABLE {table} ADD IF NOT EXISTS {name} {kuzu_type(logical, dimension)}"
+
+
+def create_memories(dimension: int) -> str:
+    """Kuzu infers a struct field that is null in every row as STRING, so each
+    property is cast to its column type."""
+    values = ", ".join(
+        f"{name}: CAST(r.{name} AS {kuzu_type(t, dimension)})" for name, t in MEMORY_PROPERTIES.items()
+    )
+    return f"UNWIND $rows AS r CREATE (m:Memory {{{values}}})"
+
+

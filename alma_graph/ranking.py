@@ -1,0 +1,77 @@
+"""Ranking v1: ALMA's four factors plus feedback, over FAISS candidates.
+
+score = w_similarity·cosine + w_recency·0.5^(age/half-life) + w_success·success rate
+        + w_confidence·confidence + w_feedback·feedback
+
+Each result keeps its per-factor breakdown so callers can see why it ranked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from alma_graph.config import RetrievalConfig
+from alma_graph.models import MemoryKind
+
+
+@dataclass
+class Scored:
+    row: dict[str, Any]
+    score: float
+    breakdown: dict[str, float]
+
+
+def success_rate(row: dict[str, Any]) -> float:
+    """How often it worked: a heuristic's ratio, an outcome's result, else 1."""
+    kind = row["kind"]
+    if kind == MemoryKind.HEURISTIC.value:
+        occurrences = row["occurrence_count"] or 0
+        return (row["success_count"] or 0) / occurrences if occurrences else 0.0
+    if kind == MemoryKind.OUTCOME.value:
+        return 1.0 if row["success"] else 0.0
+    return 1.0
+
+
+def reference_time(row: dict[str, Any]) -> datetime | None:
+    """The most recent sign of life: when it happened, was validated, seen or used."""
+    times = [row.get(f) for f in ("occurred_at", "last_validated", "last_seen", "last_used_at")]
+    times = [t for t in times if t is not None]
+    return max(times) if times else None
+
+
+class Ranker:
+    def __init__(self, config: RetrievalConfig):
+        self.config = config
+
+    def recency(self, row: dict[str, Any], now: datetime) -> float:
+        when = reference_time(row)
+        if when is None:
+            return 0.0
+        age_days = max(0.0, (now - when).total_seconds() / 86_400)
+        return 0.5 ** (age_days / self.config.recency_half_life_days)
+
+    def score(self, row: dict[str, Any], similarity: float, now: datetime) -> Scored:
+        w = self.config.weights
+        factors = {
+            "similarity": similarity,
+            "recency": self.recency(row, now),
+            "success_rate": success_rate(row),
+            "confidence": float(row["confidence"] if row["confidence"] is not None else 1.0),
+            "feedback": float(row["feedback"] or 0.0),
+        }
+        total = (
+            w.similarity * factors["similarity"]
+            + w.recency * factors["recency"]
+            + w.success_rate * factors["success_rate"]
+            + w.confidence * factors["confidence"]
+            + w.feedback * factors["feedback"]
+        )
+        return Scored(row=row, score=total, breakdown={**factors, "total": total})
+
+    def rank(self, candidates: list[tuple[dict[str, Any], float]], now: datetime, top_k: int) -> list[Scored]:
+        """Score (row, cosine) candidates, drop the unrelated, keep the best ``top_k``."""
+        kept = [self.score(row, sim, now) for row, sim in candidates if sim >= self.config.min_similarity]
+        kept.sort(key=lambda s: -s.score)
+        return kept[:top_k]

@@ -1,0 +1,150 @@
+"""The FAISS index of memory vectors, derived from the graph.
+
+The graph is the source of truth (every Memory node stores its embedding);
+this index is a cache beside it, saved with the graph ``generation`` it
+reflects. On open, a missing, unreadable or stale file is rebuilt from the
+graph. Searches take the set of owners the reader may see and pass it to FAISS
+as an ID selector, so the top-k is computed among visible memories only; a
+global top-k filtered afterwards can come back empty.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+INDEX_FILE = "vectors.faiss"
+CATALOG_FILE = "vectors.json"
+
+
+def label_of(memory_id: str) -> int:
+    """A stable 63-bit FAISS label for a memory id (ids may be any string)."""
+    return int.from_bytes(hashlib.blake2b(memory_id.encode(), digest_size=8).digest(), "big") >> 1
+
+
+@dataclass(frozen=True)
+class VectorEntry:
+    memory_id: str
+    owner: str  # the agent, or "user:<id>" for a user's preference
+    kind: str
+
+
+class VectorIndex:
+    """Inner-product search over unit vectors, restricted by owner and kind."""
+
+    def __init__(self, dimension: int):
+        import faiss
+
+        self.dimension = dimension
+        self._faiss = faiss
+        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self._entries: dict[int, VectorEntry] = {}
+        self._by_owner_kind: dict[tuple[str, str], set[int]] = {}
+        self._lock = threading.RLock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def ids(self) -> set[str]:
+        return {e.memory_id for e in self._entries.values()}
+
+    def add(self, entries: Sequence[VectorEntry], vectors: np.ndarray) -> None:
+        if not entries:
+            return
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(entries), self.dimension)
+        labels = np.array([label_of(e.memory_id) for e in entries], dtype=np.int64)
+        with self._lock:
+            self.remove(e.memory_id for e in entries)  # re-adding replaces
+            self._index.add_with_ids(vectors, labels)
+            for label, entry in zip(labels.tolist(), entries):
+                self._entries[label] = entry
+                self._by_owner_kind.setdefault((entry.owner, entry.kind), set()).add(label)
+
+    def remove(self, memory_ids: Iterable[str]) -> None:
+        with self._lock:
+            labels = [label for label in map(label_of, memory_ids) if label in self._entries]
+            if not labels:
+                return
+            self._index.remove_ids(np.array(labels, dtype=np.int64))
+            for label in labels:
+                entry = self._entries.pop(label)
+                self._by_owner_kind[(entry.owner, entry.kind)].discard(label)
+
+    def search(self, vector: np.ndarray, owners: Iterable[str], kind: str, k: int) -> list[tuple[str, float]]:
+        """The k nearest memories of ``kind`` among those ``owners`` hold, as (id, cosine)."""
+        with self._lock:
+            allowed = [label for owner in owners for label in self._by_owner_kind.get((owner, kind), ())]
+            if not allowed or k <= 0:
+                return []
+            k = min(k, len(allowed))
+            selector = self._faiss.IDSelectorBatch(np.array(allowed, dtype=np.int64))
+            params = self._faiss.SearchParameters(sel=selector)
+            query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, self.dimension)
+            scores, labels = self._index.search(query, k, params=params)
+            return [
+                (self._entries[label].memory_id, float(score))
+                for label, score in zip(labels[0].tolist(), scores[0].tolist())
+                if label != -1
+            ]
+
+    def vector(self, memory_id: str) -> np.ndarray | None:
+        label = label_of(memory_id)
+        with self._lock:
+            if label not in self._entries:
+                return None
+            return self._index.reconstruct(label)
+
+    # -- persistence -------------------------------------------------------
+
+    def save(self, directory: Path, generation: int) -> None:
+        """Write the index and its catalog atomically, tagged with the graph generation."""
+        directory.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            tmp_index = directory / (INDEX_FILE + ".tmp")
+            self._faiss.write_index(self._index, str(tmp_index))
+            catalog = {
+                "generation": generation,
+                "dimension": self.dimension,
+                "entries": [[e.memory_id, e.owner, e.kind] for e in self._entries.values()],
+            }
+            tmp_catalog = directory / (CATALOG_FILE + ".tmp")
+            tmp_catalog.write_text(json.dumps(catalog), encoding="utf-8")
+            os.replace(tmp_index, directory / INDEX_FILE)
+            os.replace(tmp_catalog, directory / CATALOG_FILE)
+
+    @classmethod
+    def load(cls, directory: Path, dimension: int, generation: int, expected_ids: set[str]) -> "VectorIndex | None":
+        """The saved index if it matches the graph exactly; None when it must be rebuilt."""
+        index_path, catalog_path = directory / INDEX_FILE, directory / CATALOG_FILE
+        if not index_path.exists() or not catalog_path.exists():
+            return None
+        try:
+            catalog = json.loads(catalog_path.read_text(encoding="utf-8"))
+            if catalog.get("generation") != generation or catalog.get("dimension") != dimension:
+                log.info("vector index is stale (generation %s, graph %s): rebuilding", catalog.get("generation"), generation)
+                return None
+            loaded = cls(dimension)
+            faiss_index = loaded._faiss.read_index(str(index_path))
+        except Exception as exc:  # a corrupt file may fail in json, faiss or anywhere between
+            log.warning("vector index at %s is unreadable (%s): rebuilding", directory, exc)
+            return None
+        entries = [VectorEntry(*row) for row in catalog["entries"]]
+        if faiss_index.ntotal != len(entries) or faiss_index.d != dimension or {e.memory_id for e in entries} != expected_ids:
+            log.warning("vector index at %s disagrees with the graph: rebuilding", directory)
+            return None
+        loaded._index = faiss_index
+        for entry in entries:
+            label = label_of(entry.memory_id)
+            loaded._entries[label] = entry
+            loaded._by_owner_kind.setdefault((entry.owner, entry.kind), set()).add(label)
+        return loaded
