@@ -237,7 +237,8 @@ class ALMA:
         result = MemorySlice(query=task, agent=agent)
         for kind, kind_hits in hits.items():
             candidates = [(rows[i], sim) for i, sim in kind_hits if i in rows and not rows[i]["archived"]]
-            for scored in self.ranker.rank(candidates, now, top_k):
+            # A user's preferences apply broadly, so they are ranked but never dropped as unrelated.
+            for scored in self.ranker.rank(candidates, now, top_k, filter_unrelated=kind is not MemoryKind.PREFERENCE):
                 owner = scored.row["agent"]
                 shared_from = visible.get(owner) if kind is not MemoryKind.PREFERENCE else None
                 memory = to_memory(scored.row, shared_from=shared_from)

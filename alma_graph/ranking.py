@@ -70,8 +70,10 @@ class Ranker:
         )
         return Scored(row=row, score=total, breakdown={**factors, "total": total})
 
-    def rank(self, candidates: list[tuple[dict[str, Any], float]], now: datetime, top_k: int) -> list[Scored]:
+    def rank(self, candidates: list[tuple[dict[str, Any], float]], now: datetime, top_k: int,
+             filter_unrelated: bool = True) -> list[Scored]:
         """Score (row, cosine) candidates, drop the unrelated, keep the best ``top_k``."""
-        kept = [self.score(row, sim, now) for row, sim in candidates if sim >= self.config.min_similarity]
+        floor = self.config.min_similarity if filter_unrelated else float("-inf")
+        kept = [self.score(row, sim, now) for row, sim in candidates if sim >= floor]
         kept.sort(key=lambda s: -s.score)
         return kept[:top_k]

@@ -8,11 +8,12 @@ taken by a higher-priority one:
 
     1. caller's known names    (they link to existing graph nodes)
     2. tech lexicon            ("PostgreSQL 15", "Kubernetes")
-    3. group / component chunks ("the Payments team", "the auth service")
-    4. spaCy NER               (with type fixes and junk filters)
-    5. tech by word shape      ("GitHub", "EC2", "Vue.js")
-    6. first-name lexicon      ("Caroline" that NER missed)
-    7. runs of PROPN tokens    (anything else that is clearly a proper noun)
+    3. quoted titles           ('"Becoming Nicole"', which NER splits or misses)
+    4. group / component chunks ("the Payments team", "the auth service")
+    5. spaCy NER               (with type fixes and junk filters)
+    6. tech by word shape      ("GitHub", "EC2", "Vue.js")
+    7. first-name lexicon      ("Caroline" that NER missed)
+    8. runs of PROPN tokens    (anything else that is clearly a proper noun)
 
 Only spaCy Doc/Token/Span objects are touched here; spaCy itself is never
 imported, so this module is cheap to import.
@@ -36,11 +37,13 @@ from .lexicon import (
     ORG_SUFFIXES,
     TECH_HEAD_NOUNS,
     TECH_TERMS,
+    TITLE_FUNCTION_WORDS,
+    WEEKDAYS,
 )
 from .models import SPACY_LABEL_TO_TYPE
 
 # Candidate sources, lower = tried first.
-KNOWN, TECH_LEXICON, CHUNK, NER, TECH_SHAPE, FIRST_NAME, PROPN_RUN = range(7)
+KNOWN, TECH_LEXICON, QUOTED, CHUNK, NER, TECH_SHAPE, FIRST_NAME, PROPN_RUN = range(8)
 
 _VERSION = re.compile(r"^v?\d+(?:\.\d+){0,3}[a-z]?$")
 _HAS_DIGIT = re.compile(r"\d")
@@ -74,16 +77,23 @@ def _internal_upper(word: str) -> bool:
         return False
     for i in range(1, len(word)):
         if word[i].isupper() and word[i - 1].islower():
-            return i >= 3 or word[0].islower()
+            # "iPhone"/"eBay" (one lower-case letter first), "GitHub"; not
+            # "forMax" (a missing space) nor "LeBron".
+            return i == 1 if word[0].islower() else i >= 3
     return False
 
 
+_OPENERS = {'"', "'", "“", "‘", "(", "[", "*", "-", "—", "–"}
+_ENDERS = {".", "!", "?", ":", ";", "…", "...", "\n"}
+
+
 def _sentence_initial(tok: Any) -> bool:
-    # First word of a sentence, ignoring leading punctuation / quotes.
+    """First word of a sentence or of a chat fragment ("Yeah, Mel! Life's..."
+    is one parser sentence but "Life" is capitalised as a sentence start)."""
     i = tok.i - 1
-    while i >= tok.sent.start and tok.doc[i].is_punct:
+    while i >= tok.sent.start and tok.doc[i].text in _OPENERS:
         i -= 1
-    return i < tok.sent.start
+    return i < tok.sent.start or tok.doc[i].text in _ENDERS or "\n" in tok.doc[i].text
 
 
 def _stopword(tok: Any) -> bool:
@@ -182,6 +192,37 @@ def tech_shape_mentions(doc: Any) -> list[Mention]:
     return out
 
 
+_QUOTES = {'"', "“", "”", "'", "‘", "’", "``", "''"}
+
+
+def quoted_title_mentions(doc: Any) -> list[Mention]:
+    """Title-cased text in quotes: book, film, song and game titles
+    ('I loved "Becoming Nicole"'), which NER splits ("Stone") or misses."""
+    out = []
+    open_at = None
+    for tok in doc:
+        if tok.text not in _QUOTES:
+            continue
+        if open_at is None or tok.i - open_at > 13:
+            open_at = tok.i
+            continue
+        start, end = open_at + 1, tok.i
+        open_at = None
+        while start < end and doc[start].is_punct:
+            start += 1
+        while end > start and doc[end - 1].is_punct:
+            end -= 1
+        words = [t for t in doc[start:end] if t.is_alpha]
+        if not words or not words[0].text[0].isupper():
+            continue
+        if not all(t.text[0].isupper() or t.lower_ in TITLE_FUNCTION_WORDS for t in words):
+            continue
+        if len(words) == 1 and (words[0].lower_ in NOT_NAMES or len(words[0].text) < 3):
+            continue
+        out.append(Mention(start, end, _text(doc, start, end), "PRODUCT", QUOTED))
+    return out
+
+
 def chunk_mentions(doc: Any) -> list[Mention]:
     """Named groups ("the Payments team" -> ORG) and software components
     ("the auth service" -> TECH) that NER does not see as entities."""
@@ -200,23 +241,25 @@ def chunk_mentions(doc: Any) -> list[Mention]:
         if lemma in ORG_HEAD_NOUNS:
             caps = [
                 t for t in modifiers
-                if _is_capitalised(t) and t.lower_ not in NOT_NAMES
-                and (t.pos_ == "PROPN" or not _sentence_initial(t))
+                if _is_capitalised(t) and t.lower_ not in NOT_NAMES and len(t.text) > 1
+                and t.text[0].isalpha() and (t.pos_ == "PROPN" or not _sentence_initial(t))
             ]
             if caps:
                 first = caps[0].i
                 out.append(Mention(first, end, _text(doc, first, end), "ORG", CHUNK))
         elif lemma in TECH_HEAD_NOUNS:
-            mods = [t for t in modifiers if t.dep_ in ("compound", "amod", "nmod")]
-            if mods and mods[0].i == start and all(
-                t.lower_ not in NON_TECH_MODIFIERS and t.is_alpha and t.lower_ not in NOT_NAMES
+            # "auth service", "payments API": noun modifiers only, so not
+            # "stable services" or "great server".
+            if all(
+                t.dep_ == "compound" and t.pos_ in ("NOUN", "PROPN") and t.is_alpha
+                and t.lower_ not in NON_TECH_MODIFIERS and t.lower_ not in NOT_NAMES
                 for t in modifiers
             ):
                 out.append(Mention(start, end, _text(doc, start, end), "TECH", CHUNK))
     return out
 
 
-def ner_mentions(doc: Any) -> list[Mention]:
+def ner_mentions(doc: Any, common_words: frozenset[str] = frozenset()) -> list[Mention]:
     out = []
     for ent in doc.ents:
         typ = SPACY_LABEL_TO_TYPE.get(ent.label_)
@@ -227,23 +270,100 @@ def ner_mentions(doc: Any) -> list[Mention]:
             continue
         toks = doc[start:end]
         if typ == "DATE":
-            # Relative dates ("yesterday", "last week", "Monday") mean nothing
-            # once stored; keep dates that pin a point in time.
-            if not any(_HAS_DIGIT.search(t.text) or t.lower_ in MONTHS and t.text[0].isupper() for t in toks):
+            if not _absolute_date(toks):
                 continue
-        elif not any(_is_capitalised(t) or _HAS_DIGIT.search(t.text) for t in toks):
-            continue  # lower-case "entities" from chat are nearly always noise
+        else:
+            if not any(_is_capitalised(t) or _HAS_DIGIT.search(t.text) for t in toks):
+                continue  # lower-case "entities" from chat are nearly always noise
+            # "Iron" of "Iron Man", "Spider" of "Spider-Man": take the whole name.
+            start, end = _extend_proper(doc, start, end)
+            toks = doc[start:end]
         if len(toks) == 1:
-            word = toks[0].text
+            tok = toks[0]
+            word = tok.text
             if word.lower() in NOT_NAMES and typ != "DATE":
                 continue
-            # NER often calls a lone first name ORG/GPE ("Alice moved to...").
-            if word in FIRST_NAMES and word not in AMBIGUOUS_FIRST_NAMES:
-                typ = "PERSON"
-            elif is_tech_word(toks[0]) and typ in ("PLACE", "PRODUCT", "OTHER", "PERSON"):
-                typ = "TECH"
+            if word in FIRST_NAMES and (typ == "PERSON" or word not in AMBIGUOUS_FIRST_NAMES):
+                typ = "PERSON"  # NER often calls a lone first name ORG/GPE
+            elif is_tech_word(tok, shape=False):
+                typ = "TECH"  # "Kubernetes" as LOC, "React" as GPE
+            elif typ not in ("PLACE", "DATE") and _sentence_initial(tok) and _common_word(tok, common_words):
+                continue  # "Glad you came", "Nature's amazing": capitalised words
         out.append(Mention(start, end, toks.text, typ, NER))
     return out
+
+
+_RELATIVE_DATE_WORDS = (NOT_NAMES - MONTHS) | WEEKDAYS | {"spring", "summer", "fall", "autumn", "winter"}
+
+
+def _absolute_date(toks: Any) -> bool:
+    # Relative dates ("yesterday", "last Fri", "3 years") and durations mean
+    # nothing once stored; keep years, decades, named months and holidays.
+    for t in toks:
+        if re.search(r"(?<!\d)(1[5-9]|20)\d\d(?!\d)", t.text):
+            return True
+        if t.text[:1].isupper() and t.lower_ not in _RELATIVE_DATE_WORDS:
+            return True
+    return False
+
+
+def _common_word(tok: Any, common_words: frozenset[str]) -> bool:
+    return (
+        tok.pos_ != "PROPN"
+        or tok.lower_ in common_words
+        or tok.lemma_.lower() in common_words
+        or tok.lower_.endswith("ing")
+    )
+
+
+def _proper_word(tok: Any) -> bool:
+    return tok.pos_ == "PROPN" and _is_capitalised(tok) and not _stopword(tok) and tok.text[:1].isalnum()
+
+
+def _glued_hyphen(doc: Any, i: int) -> bool:
+    # doc[i] is a hyphen written without spaces between two words: "Spider-Man".
+    return (
+        doc[i].text == "-" and 0 < i < len(doc) - 1
+        and not doc[i - 1].whitespace_ and not doc[i].whitespace_
+    )
+
+
+def _extend_proper(doc: Any, start: int, end: int) -> tuple[int, int]:
+    """Grow a span over adjacent proper nouns, glued hyphens and "of (the)"
+    links: "Iron" -> "Iron Man", "Rings" -> "Lord of the Rings"."""
+    sent = doc[start].sent
+    while step := _link_before(doc, start, sent.start):
+        start -= step
+    while step := _link_after(doc, end, sent.end):
+        end += step
+    return start, end
+
+
+_LINKS: tuple[tuple[str, ...], ...] = ((), ("-",), ("of",), ("of", "the"))
+
+
+def _link_before(doc: Any, start: int, lo: int) -> int:
+    """How many tokens before `start` continue the name (0 if none)."""
+    for link in _LINKS:
+        k = start - len(link) - 1
+        if k < lo or not _proper_word(doc[k]) or [t.lower_ for t in doc[k + 1 : start]] != list(link):
+            continue
+        if link == ("-",) and not _glued_hyphen(doc, start - 1):
+            continue
+        return len(link) + 1
+    return 0
+
+
+def _link_after(doc: Any, end: int, hi: int) -> int:
+    """How many tokens from `end` on continue the name (0 if none)."""
+    for link in _LINKS:
+        k = end + len(link)
+        if k >= hi or not _proper_word(doc[k]) or [t.lower_ for t in doc[end:k]] != list(link):
+            continue
+        if link == ("-",) and not _glued_hyphen(doc, end):
+            continue
+        return len(link) + 1
+    return 0
 
 
 def first_name_mentions(doc: Any) -> list[Mention]:
@@ -263,27 +383,22 @@ def propn_run_mentions(doc: Any) -> list[Mention]:
     out = []
     i, n = 0, len(doc)
     while i < n:
-        if not _propn_ok(doc[i]):
+        if not _proper_word(doc[i]):
             i += 1
             continue
+        sent_end = doc[i].sent.end
         j = i + 1
-        while j < n and _propn_ok(doc[j]) and doc[j].sent.start == doc[i].sent.start:
-            j += 1
+        while step := _link_after(doc, j, sent_end):
+            j += step  # "Spider-Man", "Lord of the Rings"
         text = _text(doc, i, j)
-        single_initial = j - i == 1 and _sentence_initial(doc[i])
-        if len(text) >= 2 and not single_initial:
+        single = j - i == 1
+        if len(text) >= 2 and not (single and (_sentence_initial(doc[i]) or _ROMAN.match(text))):
             out.append(Mention(i, j, text, _guess_type(doc, i, j), PROPN_RUN))
         i = j
     return out
 
 
-def _propn_ok(tok: Any) -> bool:
-    return (
-        tok.pos_ == "PROPN"
-        and _is_capitalised(tok)
-        and not _stopword(tok)
-        and tok.text[:1].isalnum()
-    )
+_ROMAN = re.compile(r"^[IVX]+$")
 
 
 def _guess_type(doc: Any, start: int, end: int) -> str:
@@ -310,14 +425,18 @@ def find_mentions(
     doc: Any,
     matcher: Any = None,
     known: Mapping[str, tuple[str, str | None]] | None = None,
+    common_words: frozenset[str] = frozenset(),
 ) -> list[Mention]:
-    """Non-overlapping mentions in `doc`, in text order."""
+    """Non-overlapping mentions in `doc`, in text order.  `common_words`
+    (lower-case English vocabulary) lets sentence-initial capitalised words
+    that NER mistakes for names be dropped."""
     candidates: list[Mention] = []
     if matcher is not None and known:
         candidates += known_mentions(doc, matcher, known)
     candidates += tech_lexicon_mentions(doc)
+    candidates += quoted_title_mentions(doc)
     candidates += chunk_mentions(doc)
-    candidates += ner_mentions(doc)
+    candidates += ner_mentions(doc, common_words)
     candidates += tech_shape_mentions(doc)
     candidates += first_name_mentions(doc)
     candidates += propn_run_mentions(doc)

@@ -200,9 +200,11 @@ AMBIGUOUS_FIRST_NAMES: frozenset[str] = frozenset(
 # chat turn; never entities on their own.
 NOT_NAMES: frozenset[str] = frozenset(
     """
-    ah aha alright amazing anyway aw aww awesome bye cheers congrats congratulations cool
+    ah aha alright amazing anyway aw aww awww awesome bye cheers congrats congratulations cool
+    dunno gon gonna gotta lemme looky wan wanna woohoo woot yikes yum ugh
+    last next every each some any another other such own same
     dear definitely exactly god gosh goodbye great haha hahaha happy hello hey hi hmm hm
-    honestly hooray huh jeez lol man mate nah nice no nope oh ok okay omg ooh oops ouch
+    honestly hooray huh jeez lol mate nah nice no nope oh ok okay omg ooh oops ouch
     please really right sorry sure thank thanks thx totally well whoa wow yay yeah yep
     yes yo yup
     i me my mine myself you your yours we us our he him his she her they them their it
@@ -213,6 +215,7 @@ NOT_NAMES: frozenset[str] = frozenset(
     monday tuesday wednesday thursday friday saturday sunday
     january february march april may june july august september october november december
     jan feb mar apr jun jul aug sep sept oct nov dec
+    mon tue tues wed weds thu thur thurs fri sat sun
     ceo cto cfo coo vp pr faq fyi btw asap diy tv ok
     """.split()
 )
@@ -221,7 +224,13 @@ MONTHS: frozenset[str] = frozenset(
     "january february march april may june july august september october november december".split()
 )
 WEEKDAYS: frozenset[str] = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday".split()
+    "monday tuesday wednesday thursday friday saturday sunday "
+    "mon tue tues wed weds thu thur thurs fri sat sun".split()
+)
+
+# Lower-case words inside a title-cased name ("Lord of the Rings").
+TITLE_FUNCTION_WORDS: frozenset[str] = frozenset(
+    "a an and as at by for from in into of on or the to vs with".split()
 )
 
 # Technology names matched case-insensitively (no everyday-word meaning).

@@ -34,6 +34,17 @@ def _base_norm(name: str) -> str:
     return text
 
 
+def clean_name(name: str) -> str:
+    """Display form: like norm_name's key but case kept and no determiner
+    stripping ("Max-" -> "Max", "Melanie's" -> "Melanie")."""
+    text = _WS.sub(" ", unicodedata.normalize("NFKC", name)).strip()
+    previous = None
+    while text != previous:
+        previous = text
+        text = _POSSESSIVE.sub("", _strip_edges(text)).strip()
+    return text
+
+
 class AliasMap(dict):
     """alias -> canonical name, keyed by the alias's normalised form (a marker
     type so norm_name need not re-normalise the keys on every call)."""

@@ -12,9 +12,9 @@ from typing import Any
 
 from .entities import Mention, find_mentions, known_table
 from .models import ExtractedEntity, ExtractedRelation, Extraction
-from .normalize import AliasMap, build_alias_map, canonical_name, norm_name
+from .normalize import AliasMap, build_alias_map, canonical_name, clean_name, norm_name
 from .relations import find_relations
-from .spacy_model import DEFAULT_MODEL, load_nlp
+from .spacy_model import DEFAULT_MODEL, common_words, load_nlp
 
 _EMPTY = Extraction()
 
@@ -97,12 +97,12 @@ class EntityExtractor:
         return self._matcher
 
     def _from_doc(self, doc: Any, speaker: str | None) -> Extraction:
-        mentions = find_mentions(doc, self._get_matcher(), self._known)
+        mentions = find_mentions(doc, self._get_matcher(), self._known, common_words(self.nlp))
         # De-duplicate by norm_name: one entity per key, in first-seen order.
         merged: dict[str, _Merged] = {}
         tok2key: dict[int, str] = {}
         for m in mentions:
-            name = canonical_name(m.canonical or m.text, self._aliases)
+            name = canonical_name(clean_name(m.canonical or m.text), self._aliases)
             key = norm_name(name)
             if len(key) < 2 and m.canonical is None:
                 continue

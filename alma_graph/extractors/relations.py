@@ -215,7 +215,7 @@ def find_relations(
     if not tok2key or (len(set(tok2key.values())) < 2 and speaker_key is None):
         return []  # a relation needs two entities
     for tok in doc:
-        if _is_predicate_head(tok):
+        if _is_predicate_head(tok) and tok.i not in tok2key:  # not "Becoming" in a title
             rel.verb(tok)
         key = tok2key.get(tok.i)
         if key is not None:

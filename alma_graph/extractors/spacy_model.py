@@ -37,3 +37,22 @@ def load_nlp(model: str = DEFAULT_MODEL) -> Any:
                 ) from exc
             _cache[model] = nlp
     return nlp
+
+
+_common: dict[int, frozenset[str]] = {}
+
+
+def common_words(nlp: Any) -> frozenset[str]:
+    """Lower-case English vocabulary (the WordNet word index that ships in
+    the lemmatizer's tables), used to tell "Glad you came" from a name."""
+    words = _common.get(id(nlp))
+    if words is None:
+        collected: set[str] = set()
+        try:
+            table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+            for entries in table.values():
+                collected.update(w for w in entries if w.isalpha())
+        except (KeyError, ValueError, AttributeError):
+            pass  # another pipeline: fall back to POS tags only
+        words = _common[id(nlp)] = frozenset(collected)
+    return words

@@ -1,0 +1,136 @@
+"""Outcomes turn into heuristics and anti-patterns by themselves."""
+
+from __future__ import annotations
+
+from alma_graph import AntiPattern, Heuristic, MemoryKind
+from alma_graph.graph_model import Edge
+
+LOGIN_TASKS = [
+    "Test the login form with an invalid email address",
+    "Test the login form when the email field is empty",
+    "Test the login form with a malformed email",
+    "Test the login form with an email that is too long",
+    "Test the login form with unicode in the email",
+    "Test the login form email validation message",
+]
+STRATEGY = "Use boundary value testing on the email input field"
+
+
+def heuristics(alma, agent="qa"):
+    return alma.store.find_memories(agents=[agent], kind=MemoryKind.HEURISTIC.value, archived=False)
+
+
+def anti_patterns(alma, agent="qa"):
+    return alma.store.find_memories(agents=[agent], kind=MemoryKind.ANTI_PATTERN.value, archived=False)
+
+
+def test_three_similar_successes_make_exactly_one_heuristic(alma):
+    for task in LOGIN_TASKS[:2]:
+        alma.learn("qa", task, True, STRATEGY, task_type="form_testing")
+    assert heuristics(alma) == []  # below min_occurrences_for_heuristic (3)
+
+    alma.learn("qa", LOGIN_TASKS[2], True, STRATEGY, task_type="form_testing")
+    [row] = heuristics(alma)
+    assert row["occurrence_count"] == 3 and row["success_count"] == 3
+    assert row["strategy"] == STRATEGY and row["category"] == "form_testing"
+    # the heuristic is linked to the three outcomes it came from
+    sources = alma.store.targets(Edge.DERIVED_FROM, row["id"])
+    outcomes = {r["id"] for r in alma.store.find_memories(kind=MemoryKind.OUTCOME.value)}
+    assert set(sources) == outcomes and len(sources) == 3
+
+
+def test_six_similar_successes_reinforce_one_heuristic(alma):
+    for task in LOGIN_TASKS:
+        alma.learn("qa", task, True, STRATEGY, task_type="form_testing")
+    [row] = heuristics(alma)
+    assert row["occurrence_count"] == 6 and row["success_count"] == 6
+    assert len(alma.store.targets(Edge.DERIVED_FROM, row["id"])) == 6
+    three_confidence = (3 + 1) / (3 + 2)
+    assert row["confidence"] > three_confidence  # more evidence, more confidence
+
+
+def test_a_similar_failure_counts_against_the_heuristic(alma):
+    for task in LOGIN_TASKS[:3]:
+        alma.learn("qa", task, True, STRATEGY, task_type="form_testing")
+    before = heuristics(alma)[0]["confidence"]
+    alma.learn("qa", LOGIN_TASKS[3], False, STRATEGY, task_type="form_testing", error_message="missed a case")
+    [row] = heuristics(alma)
+    assert row["occurrence_count"] == 4 and row["success_count"] == 3
+    assert row["confidence"] < before
+
+
+def test_dissimilar_successes_do_not_make_a_heuristic(alma):
+    alma.learn("qa", "Test the login form with an invalid email", True, STRATEGY, task_type="form_testing")
+    alma.learn("qa", "Benchmark the search API under load", True, "Ramp up virtual users with k6", task_type="form_testing")
+    alma.learn("qa", "Review the color contrast of the dashboard", True, "Run axe accessibility checks", task_type="form_testing")
+    assert heuristics(alma) == []
+
+
+def test_same_strategy_in_another_task_type_is_not_merged(alma):
+    for task in LOGIN_TASKS[:2]:
+        alma.learn("qa", task, True, STRATEGY, task_type="form_testing")
+    alma.learn("qa", LOGIN_TASKS[2], True, STRATEGY, task_type="api_testing")
+    assert heuristics(alma) == []
+
+
+def test_min_occurrences_comes_from_the_agent_config(make_alma):
+    alma = make_alma(agents={"qa": {"min_occurrences_for_heuristic": 2}})
+    for task in LOGIN_TASKS[:2]:
+        alma.learn("qa", task, True, STRATEGY, task_type="form_testing")
+    assert len(heuristics(alma)) == 1
+
+
+def test_two_similar_failures_make_one_anti_pattern_with_the_best_alternative(alma):
+    for task in LOGIN_TASKS[:3]:
+        alma.learn("qa", task, True, STRATEGY, task_type="form_testing")
+    alma.learn("qa", "Test the signup form submit button", False, "Wait with fixed sleep() calls before clicking",
+               task_type="form_testing", error_message="Flaky: the button was not yet enabled")
+    assert anti_patterns(alma) == []
+    alma.learn("qa", "Test the signup form after submitting", False, "Wait with fixed sleep() calls before clicking",
+               task_type="form_testing", error_message="Flaky: timing-dependent waits")
+    [row] = anti_patterns(alma)
+    assert row["occurrence_count"] == 2
+    assert row["why_bad"] == "Flaky: timing-dependent waits"
+    assert row["better_alternative"] == STRATEGY
+    assert len(alma.store.targets(Edge.DERIVED_FROM, row["id"])) == 2
+
+    alma.learn("qa", "Test the signup form error banner", False, "Wait with fixed sleep() calls before clicking",
+               task_type="form_testing")
+    [row] = anti_patterns(alma)
+    assert row["occurrence_count"] == 3
+
+
+def test_anti_pattern_gets_its_alternative_when_a_heuristic_appears_later(alma):
+    for task in ("Test the signup form submit button", "Test the signup form after submitting"):
+        alma.learn("qa", task, False, "Wait with fixed sleep() calls", task_type="form_testing", error_message="flaky")
+    [row] = anti_patterns(alma)
+    assert row["better_alternative"] is None
+    for task in LOGIN_TASKS[:3]:
+        alma.learn("qa", task, True, STRATEGY, task_type="form_testing")
+    [row] = anti_patterns(alma)
+    assert row["better_alternative"] == STRATEGY
+
+
+def test_learned_memories_are_retrieved_as_typed_objects(alma):
+    for task in LOGIN_TASKS[:3]:
+        alma.learn("qa", task, True, STRATEGY, task_type="form_testing")
+    for task in ("Test the signup form submit button", "Test the signup form after submitting"):
+        alma.learn("qa", task, False, "Wait with fixed sleep() calls", task_type="form_testing", error_message="flaky")
+    result = alma.retrieve("How should I test the email field of the login form?", "qa")
+    assert isinstance(result.heuristics[0], Heuristic) and result.heuristics[0].strategy == STRATEGY
+    assert isinstance(result.anti_patterns[0], AntiPattern)
+    assert result.outcomes and result.outcomes[0].task_description in LOGIN_TASKS
+    prompt = result.to_prompt()
+    assert STRATEGY in prompt and "sleep()" in prompt and "Relevant past outcomes" in prompt
+
+
+def test_outcome_strings_and_metadata_round_trip(alma):
+    from datetime import datetime, timezone
+
+    when = datetime(2024, 5, 8, 13, 56, tzinfo=timezone.utc)
+    outcome = alma.learn("qa", "Deploy the staging build", "success", "Blue-green deploy", timestamp=when,
+                         metadata={"ticket": "QA-12", "tags": ["deploy"]}, duration_ms=1200)
+    assert outcome.success is True and outcome.timestamp == when and outcome.duration_ms == 1200
+    [found] = alma.retrieve("deploy staging", "qa").outcomes
+    assert found.id == outcome.id and found.metadata == {"ticket": "QA-12", "tags": ["deploy"]}
+    assert found.timestamp == when
