@@ -69,7 +69,7 @@ class RetrievalConfig(_Strict):
 
 
 class LearningConfig(_Strict):
-    similarity_threshold: float = Field(default=0.75, gt=0, le=1)
+    similarity_threshold: float = Field(default=0.7, gt=0, le=1)
     min_occurrences_for_heuristic: int = Field(default=3, ge=1, le=1000)
     min_failures_for_anti_pattern: int = Field(default=2, ge=1, le=1000)
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import collections
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -106,7 +107,11 @@ def _require_tool(name: str, purpose: str) -> str:
     return found
 
 
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
 def _tail(text: str, lines: int = OUTPUT_TAIL_LINES) -> str:
+    text = _ANSI_ESCAPE.sub("", text)
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
@@ -157,7 +162,7 @@ def build_server(force: bool = False) -> Path:
     with _FileLock(project / "target" / ".build.lock"):
         if not force and _is_up_to_date(project):  # another process built it meanwhile
             return jar
-        cmd = [mvn, "-q", "-B", "package"]
+        cmd = [mvn, "-q", "-B", "-Dstyle.color=never", "package"]
         try:
             proc = subprocess.run(
                 cmd,

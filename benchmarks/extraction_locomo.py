@@ -11,7 +11,8 @@ the two speakers as known PERSON names), in three input modes:
 Prints a table per mode and writes benchmarks/results/extraction_locomo.json
 with counts, throughput, example relations and seeded random samples of
 entities and relations for hand checking (ids and dia_ids only, no turn text).  Hand judgements, if given with
---judgements (JSON: {"entities": {id: true/false}, "relations": {...}}),
+--judgements (JSON: {"entities": {id: true/false}, "non_speaker_entities":
+{...}, "relations": {...}}),
 are folded into precision figures.  The data is read in place, never copied.
 
     python benchmarks/extraction_locomo.py [--data DIR] [--mode speaker] [--judgements F]
@@ -59,11 +60,13 @@ def load_conversations(data_dir: str) -> list[dict]:
 
 def run_mode(convs: list[dict], mode: str, batch_size: int) -> dict:
     rows = []  # (conv id, dia_id, speaker, text, Extraction)
+    speaker_keys = set()  # (conv id, norm_name) of the two speakers
     elapsed = 0.0
     n_texts = 0
     for conv in convs:
         ex = EntityExtractor(known_names={s: "PERSON" for s in conv["speakers"]})
         turns = conv["turns"]
+        speaker_keys |= {(conv["id"], s.casefold()) for s in conv["speakers"]}
         if mode == "prefix":
             texts = [f"{t['speaker']}: {t['text']}" for t in turns]
         else:
@@ -95,11 +98,14 @@ def run_mode(convs: list[dict], mode: str, batch_size: int) -> dict:
         "texts_per_second": round(n_texts / elapsed, 1) if elapsed else None,
         "_ents": ent_mentions,
         "_rels": rel_mentions,
+        # Most mentions are the two speakers addressing each other; the other
+        # entities are sampled separately so the hand check sees them.
+        "_other_ents": [(row, e) for row, e in ent_mentions if (row[0], e.norm_name) not in speaker_keys],
     }
 
 
-def _ent_item(i: int, row, e) -> dict:
-    return {"id": f"e{i}", "conv": row[0], "dia_id": row[1], "speaker": row[2], "text": row[3],
+def _ent_item(i: int, row, e, prefix: str = "e") -> dict:
+    return {"id": f"{prefix}{i}", "conv": row[0], "dia_id": row[1], "speaker": row[2], "text": row[3],
             "name": e.name, "norm_name": e.norm_name, "type": e.type}
 
 
@@ -144,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     ents, rels = chosen["_ents"], chosen["_rels"]
     ent_sample = [_ent_item(i, *ents[j]) for i, j in enumerate(sorted(rng.sample(range(len(ents)), min(args.sample, len(ents)))))]
+    others = chosen["_other_ents"]
+    other_sample = [_ent_item(i, *others[j], prefix="n") for i, j in enumerate(sorted(rng.sample(range(len(others)), min(args.sample, len(others)))))]
     rel_sample = [_rel_item(i, *rels[j]) for i, j in enumerate(sorted(rng.sample(range(len(rels)), min(args.sample, len(rels)))))]
     # Examples: the first relation of 15 evenly spaced turns that have one.
     step = max(1, len(rels) // 15)
@@ -159,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.judgements, encoding="utf-8") as fh:
             judged = json.load(fh)
         hand = {}
-        for kind, sample in (("entities", ent_sample), ("relations", rel_sample)):
+        for kind, sample in (("entities", ent_sample), ("non_speaker_entities", other_sample), ("relations", rel_sample)):
             marks = judged.get(kind, {})
             ok = [bool(marks[it["id"]]) for it in sample if it["id"] in marks]
             for it in sample:
@@ -170,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nhand check ({args.mode}): {hand}")
 
     if args.show_samples:
-        for title, sample in (("entities", ent_sample), ("relations", rel_sample)):
+        for title, sample in (("entities", ent_sample), ("non_speaker_entities", other_sample), ("relations", rel_sample)):
             print(f"\n{title} sample ({args.mode}):")
             for it in sample:
                 what = it.get("relation") or f"{it['name']} ({it['type']})"
@@ -178,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # Turn texts stay out of the results file (the data is not ours to copy):
     # items point at (conv, dia_id) instead.
-    for item in ent_sample + rel_sample + examples:
+    for item in ent_sample + other_sample + rel_sample + examples:
         item.pop("text", None)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     payload = {
@@ -190,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         "reported_mode": args.mode,
         "example_relations": examples,
         "entity_sample": ent_sample,
+        "non_speaker_entity_sample": other_sample,
         "relation_sample": rel_sample,
         "hand_check": hand,
     }

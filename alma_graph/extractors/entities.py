@@ -269,6 +269,11 @@ def ner_mentions(doc: Any, common_words: frozenset[str] = frozenset()) -> list[M
         if start >= end:
             continue
         toks = doc[start:end]
+        if typ not in ("PLACE", "DATE") and _junk_initial(toks[0], common_words):
+            # "Glad Max is ok", "Nature's amazing", "Learning German": a
+            # capitalised ordinary word that NER took for (part of) a name.
+            # Any real name left over is picked up by the later sources.
+            continue
         if typ == "DATE":
             if not _absolute_date(toks):
                 continue
@@ -287,8 +292,6 @@ def ner_mentions(doc: Any, common_words: frozenset[str] = frozenset()) -> list[M
                 typ = "PERSON"  # NER often calls a lone first name ORG/GPE
             elif is_tech_word(tok, shape=False):
                 typ = "TECH"  # "Kubernetes" as LOC, "React" as GPE
-            elif typ not in ("PLACE", "DATE") and _sentence_initial(tok) and _common_word(tok, common_words):
-                continue  # "Glad you came", "Nature's amazing": capitalised words
         out.append(Mention(start, end, toks.text, typ, NER))
     return out
 
@@ -297,14 +300,29 @@ _RELATIVE_DATE_WORDS = (NOT_NAMES - MONTHS) | WEEKDAYS | {"spring", "summer", "f
 
 
 def _absolute_date(toks: Any) -> bool:
-    # Relative dates ("yesterday", "last Fri", "3 years") and durations mean
-    # nothing once stored; keep years, decades, named months and holidays.
+    # Relative dates ("yesterday", "last Fri", "in May", "3 years") mean
+    # nothing once stored; keep years, month + day, and named holidays.
+    has_digit = any(_HAS_DIGIT.search(t.text) for t in toks)
     for t in toks:
         if re.search(r"(?<!\d)(1[5-9]|20)\d\d(?!\d)", t.text):
             return True
-        if t.text[:1].isupper() and t.lower_ not in _RELATIVE_DATE_WORDS:
+        if t.text[:1].isupper() and t.lower_ in MONTHS and has_digit:
             return True
+        if t.text[:1].isupper() and t.lower_ not in _RELATIVE_DATE_WORDS and t.lower_ not in MONTHS:
+            return True  # "Thanksgiving", "Christmas Eve"
     return False
+
+
+def _junk_initial(tok: Any, common_words: frozenset[str], require_propn: bool = True) -> bool:
+    """A capitalised ordinary word opening a sentence ("Glad", "Nature"),
+    not a name: no first name, tech name or "Spider" of "Spider-Man"."""
+    if not _sentence_initial(tok) or tok.text in FIRST_NAMES or is_tech_word(tok, shape=False):
+        return False
+    if tok.i + 1 < len(tok.doc) and _glued_hyphen(tok.doc, tok.i + 1):
+        return False
+    if require_propn:
+        return _common_word(tok, common_words)
+    return tok.lower_ in common_words or tok.lemma_.lower() in common_words
 
 
 def _common_word(tok: Any, common_words: frozenset[str]) -> bool:
@@ -317,7 +335,10 @@ def _common_word(tok: Any, common_words: frozenset[str]) -> bool:
 
 
 def _proper_word(tok: Any) -> bool:
-    return tok.pos_ == "PROPN" and _is_capitalised(tok) and not _stopword(tok) and tok.text[:1].isalnum()
+    return (
+        tok.pos_ == "PROPN" and _is_capitalised(tok) and tok.lower_ not in NOT_NAMES
+        and tok.text[:1].isalnum()
+    )
 
 
 def _glued_hyphen(doc: Any, i: int) -> bool:
@@ -379,7 +400,7 @@ def first_name_mentions(doc: Any) -> list[Mention]:
     return out
 
 
-def propn_run_mentions(doc: Any) -> list[Mention]:
+def propn_run_mentions(doc: Any, common_words: frozenset[str] = frozenset()) -> list[Mention]:
     out = []
     i, n = 0, len(doc)
     while i < n:
@@ -390,6 +411,10 @@ def propn_run_mentions(doc: Any) -> list[Mention]:
         j = i + 1
         while step := _link_after(doc, j, sent_end):
             j += step  # "Spider-Man", "Lord of the Rings"
+        if _junk_initial(doc[i], common_words, require_propn=False):
+            i += 1  # "Glad Max is ok": the sentence's first word is not part of the name
+            if i == j:
+                continue
         text = _text(doc, i, j)
         single = j - i == 1
         if len(text) >= 2 and not (single and (_sentence_initial(doc[i]) or _ROMAN.match(text))):
@@ -413,7 +438,8 @@ def _guess_type(doc: Any, start: int, end: int) -> str:
         return "TECH"
     if toks[-1].lower_ in ORG_SUFFIXES and len(toks) > 1:
         return "ORG"
-    if toks[0].text in FIRST_NAMES and len(toks) <= 2 and all(t.is_title for t in toks):
+    first = toks[0].text
+    if first in FIRST_NAMES and first not in AMBIGUOUS_FIRST_NAMES and len(toks) <= 2 and all(t.is_title for t in toks):
         return "PERSON"
     return "OTHER"
 
@@ -439,7 +465,7 @@ def find_mentions(
     candidates += ner_mentions(doc, common_words)
     candidates += tech_shape_mentions(doc)
     candidates += first_name_mentions(doc)
-    candidates += propn_run_mentions(doc)
+    candidates += propn_run_mentions(doc, common_words)
     # Within a source, longer spans first ("Acme Corp" over "Acme").
     candidates.sort(key=lambda m: (m.source, -(m.end - m.start), m.start))
     taken: set[int] = set()

@@ -43,6 +43,7 @@ CANONICAL: dict[str, str] = {
     "review": "reviewed",
     "be": "is",
     "be_from": "from",
+    "be_to": "visit",  # "I've been to Paris"
     "come_from": "from",
 }
 
@@ -50,6 +51,9 @@ _SUBJ_DEPS = ("nsubj", "nsubjpass")
 _OBJ_DEPS = ("dobj", "dative", "oprd")
 _FIRST_PERSON = {"i", "me"}
 _NOT_IDENT = re.compile(r"[^a-z]+")
+_PLACE_APPOSITION = re.compile(
+    r"^(town|city|village|country|state|region|island|suburb|neighbou?rhood)_(in|of|near)$"
+)
 
 
 def safe_predicate(text: str) -> str:
@@ -68,6 +72,8 @@ def canonical_predicate(key: str, subj_type: str, obj_type: str) -> str:
         return "uses_version"
     if key == "be_in" and obj_type == "PLACE":
         return "located_in"
+    if _PLACE_APPOSITION.match(key):
+        return "located_in"  # "Woodhaven, a small town in the Midwest"
     if key.startswith("be_"):
         return key[3:]  # "is at X" -> at, "is with X" -> with
     return key
@@ -93,12 +99,29 @@ class _Relations:
         """Entities a token stands for, following coordination ("Alice and
         Bob"), relative pronouns ("Bob, who ...") and appositions ("my
         friend Alice")."""
+        if self.vocative(tok):
+            return []
         out = []
         for t in (tok, *tok.conjuncts):
             key = self.key_of(t)
             if key is not None and key not in out:
                 out.append(key)
         return out
+
+    def vocative(self, tok: Any) -> bool:
+        """"I love the thought, Nate!": a person addressed at the end of a
+        clause, which the parser often attaches as an object."""
+        key = self.tok2key.get(tok.i)
+        if key is None or self.key_type.get(key) != "PERSON":
+            return False
+        doc = tok.doc
+        first = tok.i
+        while first > 0 and self.tok2key.get(first - 1) == key:
+            first -= 1  # start of the mention
+        before = doc[first - 1] if first > 0 else None
+        after = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+        ends_clause = after is None or after.text in {"!", "?", ".", ",", "..."}
+        return ends_clause and before is not None and (before.text == "," or before.pos_ in ("NOUN", "ADJ"))
 
     def key_of(self, tok: Any) -> str | None:
         key = self.tok2key.get(tok.i)

@@ -43,3 +43,13 @@ def create_memories(dimension: int) -> str:
     return f"UNWIND $rows AS r CREATE (m:Memory {{{values}}})"
 
 
+
+
+def arrow_memory_table(rows: list[dict], dimension: int):
+    """Memory rows as an Arrow table with the column types of the Memory table, for COPY."""
+    import pyarrow as pa
+
+    types = {"string": pa.string(), "float": pa.float64(), "int": pa.int64(), "bool": pa.bool_(),
+             "timestamp": pa.timestamp("us", tz="UTC"), "vector": pa.list_(pa.float32(), int(dimension))}
+    return pa.table({name: pa.array([row[name] for row in rows], type=types[t])
+                     for name, t in MEMORY_PROPERTIES.items()})

@@ -1,0 +1,14 @@
+# The two entry points of the README. Both create or reuse .venv first.
+.PHONY: demo test bench
+
+demo:
+	./scripts/bootstrap.sh
+	.venv/bin/python -m alma_graph.demo
+
+test:
+	./scripts/bootstrap.sh
+	./scripts/test.sh
+
+bench:
+	./scripts/bootstrap.sh
+	.venv/bin/python benchmarks/retrieve_latency.py

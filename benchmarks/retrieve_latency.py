@@ -1,0 +1,87 @@
+"""Retrieve latency at 1,000 and 10,000 memories on a real on-disk store.
+
+Memories are spread over 50 agents (each junior inherits from a senior) so every
+query runs the visibility traversal and a restricted FAISS search, as in use.
+Timings include embedding the query with MiniLM.
+
+    .venv/bin/python benchmarks/retrieve_latency.py [--sizes 1000 10000] [--storage kuzu|neo4j]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import latency_summary, print_table, write_results  # noqa: E402
+
+from alma_graph import ALMA  # noqa: E402
+
+SUBJECTS = ["The auth service", "The billing job", "The search index", "The mobile app", "The data pipeline",
+            "The checkout page", "The admin panel", "The notification worker", "The payments API", "The CI runner"]
+VERBS = ["stores sessions in", "retries failed calls to", "reads its settings from", "logs every request to",
+         "depends on", "is deployed with", "caches results in", "is monitored by", "exports metrics to", "is tested with"]
+OBJECTS = ["Redis", "PostgreSQL 15", "an S3 bucket", "Kafka", "Grafana dashboards", "Terraform", "a cron schedule",
+           "the feature flag service", "Playwright", "a blue-green deploy", "Elasticsearch", "the secrets vault"]
+QUALIFIERS = ["since the March migration", "in the EU region", "for premium customers", "during nightly batches",
+              "after the outage review", "behind a circuit breaker", "with a five second timeout", "in staging only"]
+
+
+def synthetic_facts(n: int, rng: random.Random) -> list[str]:
+    return [f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {rng.choice(QUALIFIERS)} (note {i})"
+            for i in range(n)]
+
+
+def agents_config(count: int) -> dict:
+    seniors = [f"senior_{i}" for i in range(count // 2)]
+    config = {name: {} for name in seniors}
+    config.update({f"junior_{i}": {"inherit_from": [seniors[i]]} for i in range(count // 2)})
+    return config
+
+
+def run(size: int, queries: int, storage: str, rng: random.Random) -> dict:
+    agents = agents_config(50)
+    names = list(agents)
+    with tempfile.TemporaryDirectory(prefix="alma-bench-") as directory:
+        alma = ALMA({"project_id": f"bench{size}", "storage": storage, "storage_dir": directory, "agents": agents})
+        facts = synthetic_facts(size, rng)
+        started = time.perf_counter()
+        for chunk in range(0, size, 2000):
+            alma.add_knowledge_batch(
+                [{"agent": rng.choice(names), "domain": "systems", "fact": fact} for fact in facts[chunk:chunk + 2000]])
+        load_s = time.perf_counter() - started
+        alma.retrieve("warm up", "junior_0")
+        samples = []
+        for _ in range(queries):
+            query = f"What does {rng.choice(SUBJECTS).lower()} use for {rng.choice(OBJECTS)}?"
+            t = time.perf_counter()
+            alma.retrieve(query, rng.choice(names), top_k=5)
+            samples.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        alma.learn("junior_0", "Rotate the database credentials", True, "Use the vault rotation job")
+        learn_ms = (time.perf_counter() - t) * 1000
+        alma.close()
+    return {"size": size, "storage": storage, "load_seconds": round(load_s, 1),
+            "memories_per_second": round(size / load_s), "learn_ms": round(learn_ms, 1), **latency_summary(samples)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--storage", choices=["kuzu", "neo4j"], default="kuzu")
+    args = parser.parse_args()
+    rng = random.Random(7)
+    results = [run(size, args.queries, args.storage, rng) for size in args.sizes]
+    print_table(["memories", "storage", "load s", "mem/s", "retrieve p50 ms", "p95 ms", "mean ms", "learn ms"],
+                [[r["size"], r["storage"], r["load_seconds"], r["memories_per_second"], r["p50_ms"], r["p95_ms"],
+                  r["mean_ms"], r["learn_ms"]] for r in results], title="retrieve latency (query embedding included)")
+    write_results(f"retrieve_latency_{args.storage}", {"queries_per_size": args.queries, "results": results})
+
+
+if __name__ == "__main__":
+    main()
