@@ -21,6 +21,7 @@ from alma_graph.backends import GraphStore, open_store
 from alma_graph.config import ALMAConfig, AgentConfig, load_config, parse_config
 from alma_graph.embeddings import Embedder
 from alma_graph.errors import MemoryNotFoundError, UnknownAgentError, ValidationError
+from alma_graph.events import EventEmitter, EventType, MemoryEvent
 from alma_graph.graph_model import Edge, agent_key, user_key
 from alma_graph.learning import Learner
 from alma_graph.models import (
@@ -85,6 +86,7 @@ class ALMA:
         self.store = store or open_store(config, self.embedder.dimension)
         self.ranker = Ranker(config.retrieval)
         self.learner = Learner(self.store, config)
+        self.events = EventEmitter()
         self._closed = False
         try:
             self._sync_agents()
@@ -197,6 +199,9 @@ class ALMA:
                 self.store.link_many(edge, pairs)
             generation = self.store.bump_generation()
         self._index_rows(rows, generation)
+        agents_of = {r["agent"] for r in rows}
+        self._emit(EventType.CREATED, agents_of.pop() if len(agents_of) == 1 else None, [r["id"] for r in rows],
+                   kinds=sorted({r["kind"] for r in rows}))
 
     def _index_rows(self, rows: list[dict[str, Any]], generation: int) -> None:
         if rows:
@@ -206,6 +211,11 @@ class ALMA:
 
     def _agent_key(self, agent: str) -> str:
         return agent_key(self.config.project_id, agent)
+
+    def _emit(self, kind: EventType, agent: str | None, memory_ids: Iterable[str], **details: Any) -> None:
+        ids = tuple(memory_ids)
+        if ids:
+            self.events.emit(MemoryEvent(kind, self.config.project_id, agent, ids, details))
 
     # -- retrieval -----------------------------------------------------------------------------
 
@@ -245,6 +255,7 @@ class ALMA:
                 memory.score, memory.score_breakdown = scored.score, scored.breakdown
                 getattr(result, _SLICE_FIELDS[kind]).append(memory)
         result.retrieval_time_ms = (time.perf_counter() - started) * 1000
+        self._emit(EventType.ACCESSED, agent, [m.id for m in result.all()], query=task)
         return result
 
     # -- learning ------------------------------------------------------------------------------
@@ -284,6 +295,9 @@ class ALMA:
             learned = self.learner.learn_from(row, vector, lambda t: self.embedder.embed(t).tolist(), now)
             generation = self.store.bump_generation()
         self._index_rows([row, *learned.created], generation)
+        self._emit(EventType.CREATED, agent, [row["id"]] + [r["id"] for r in learned.created],
+                   kinds=sorted({MemoryKind.OUTCOME.value, *(r["kind"] for r in learned.created)}))
+        self._emit(EventType.UPDATED, agent, learned.updated, reason="reinforced")
         return to_memory(row)  # type: ignore[return-value]
 
     @staticmethod
@@ -428,6 +442,7 @@ class ALMA:
                 else:
                     self.store.update_memory(memory_id, {"feedback": _clamp((row["feedback"] or 0) + UNUSED_FEEDBACK)})
             self._index_generation = self.store.bump_generation()
+        self._emit(EventType.UPDATED, agent, rows, reason="usage", used=sorted(used))
         return {"used": len(used), "unused": len(rows) - len(used)}
 
     def record_feedback(self, memory_id: str, signal: str | float | bool, agent: str) -> Memory:
@@ -441,6 +456,7 @@ class ALMA:
             self.store.update_memory(memory_id, {"feedback": new_value, "updated_at": utcnow()})
             self._index_generation = self.store.bump_generation()
         row["feedback"] = new_value
+        self._emit(EventType.UPDATED, agent, [memory_id], reason="feedback", signal=value)
         return to_memory(row)
 
     @staticmethod
@@ -483,6 +499,7 @@ class ALMA:
             generation = self.store.bump_generation()
         self._index.remove(r["id"] for r in rows)
         self._index_generation = generation
+        self._emit(EventType.DELETED, agent, [r["id"] for r in rows], archived=True)
         return len(rows)
 
     def restore(self, memory_ids: Iterable[str]) -> int:
@@ -497,6 +514,7 @@ class ALMA:
             generation = self.store.bump_generation()
         full = {r["id"]: r for r in self.store.find_memories(with_embedding=True, ids=[r["id"] for r in rows])}
         self._index_rows(list(full.values()), generation)
+        self._emit(EventType.UPDATED, None, list(full), reason="restored")
         return len(rows)
 
     def stats(self, agent: str | None = None) -> dict[str, Any]:

@@ -43,7 +43,7 @@ def test_alma_format_loads_with_env_expansion(tmp_path, monkeypatch):
     assert config.storage_dir == str((tmp_path / ".alma").resolve())  # relative to the project
 
 
-def test_from_config_opens_a_working_store(tmp_path, monkeypatch, embedder):
+def test_from_config_opens_a_working_store(tmp_path, monkeypatch, embedder):  # Kuzu, as the file says
     monkeypatch.setenv("NEO4J_PASSWORD", "unused")
     with ALMA.from_config(write(tmp_path, GOOD), embedder=embedder) as alma:
         alma.add_knowledge("senior_dev", "architecture", "Services talk over gRPC")

@@ -27,6 +27,7 @@ def ranking(alma):
     return [(m.id, round(m.score, 6)) for m in result.all()]
 
 
+@pytest.mark.kuzu_only
 def test_a_new_process_reopens_the_store_and_finds_everything(make_alma, tmp_path):
     directory = tmp_path / "store"
     alma = make_alma(directory=directory)
@@ -51,6 +52,7 @@ def test_a_new_process_reopens_the_store_and_finds_everything(make_alma, tmp_pat
     assert seen["stats"]["by_kind"] == expected_stats["by_kind"]
 
 
+@pytest.mark.kuzu_only
 @pytest.mark.parametrize("damage", ["delete", "corrupt", "stale", "truncate-catalog"])
 def test_a_damaged_vector_index_is_rebuilt_with_the_same_results(make_alma, tmp_path, damage):
     directory = tmp_path / "store"
@@ -80,6 +82,7 @@ def test_a_damaged_vector_index_is_rebuilt_with_the_same_results(make_alma, tmp_
     assert (index_dir / INDEX_FILE).stat().st_size > 1000  # saved again
 
 
+@pytest.mark.kuzu_only
 def test_an_index_that_misses_writes_is_rebuilt(make_alma, tmp_path):
     """A process that died before saving leaves an index behind the graph."""
     directory = tmp_path / "store"
@@ -99,6 +102,7 @@ def test_an_index_that_misses_writes_is_rebuilt(make_alma, tmp_path):
     assert facts == {"First fact about the login form", "Second fact about the login form"}
 
 
+@pytest.mark.kuzu_only
 def test_a_second_process_gets_a_clear_error_while_the_store_is_open(make_alma, tmp_path):
     directory = tmp_path / "store"
     alma = make_alma(directory=directory)

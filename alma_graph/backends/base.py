@@ -174,7 +174,7 @@ class GraphStore(ABC):
         return self.run(q.COUNT_MEMORIES, {"project_id": self.project_id})
 
     def node_counts(self) -> dict[str, int]:
-        return {node.value: self.run(query)[0]["n"] for node, query in q.STORE_NODE_COUNTS.items()}
+        return {node.value: self.run(query, {"project_id": self.project_id})[0]["n"] for node, query in q.STORE_NODE_COUNTS.items()}
 
 
 __all__ = ["GraphStore", "Node", "Edge"]

@@ -167,7 +167,8 @@ GET_META = "MATCH (x:Meta {key: $key}) RETURN x.value AS value"
 SET_META = "MERGE (x:Meta {key: $key}) SET x.value = $value"
 
 STORE_NODE_COUNTS = {
-    node: f"MATCH (n:{node.value}) RETURN count(n) AS n" for node in Node if node is not Node.META
+    node: f"MATCH (n:{node.value}) WHERE n.project_id = $project_id RETURN count(n) AS n"
+    for node in Node if node is not Node.META
 }
 
 # -- learning -------------------------------------------------------------------------
