@@ -17,6 +17,7 @@ from alma_graph.errors import (
     ALMAGraphError,
     ConfigError,
     EmbeddingError,
+    EntityNotFoundError,
     MemoryNotFoundError,
     ScopeViolationError,
     StorageError,
@@ -52,6 +53,6 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "ALMA", "ALMAConfig", "load_config", "ALMAGraphError", "ConfigError", "EmbeddingError",
-    "MemoryNotFoundError", "ScopeViolationError", "StorageError", "UnknownAgentError", "ValidationError",
+    "EntityNotFoundError", "MemoryNotFoundError", "ScopeViolationError", "StorageError", "UnknownAgentError", "ValidationError",
     "AntiPattern", "DomainKnowledge", "Heuristic", "MemoryKind", "MemorySlice", "Outcome", "UserPreference",
 ]

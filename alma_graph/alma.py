@@ -23,6 +23,7 @@ from alma_graph.embeddings import Embedder
 from alma_graph.errors import MemoryNotFoundError, UnknownAgentError, ValidationError
 from alma_graph.events import EventEmitter, EventType, MemoryEvent
 from alma_graph.graph_model import Edge, agent_key, user_key
+from alma_graph.knowledge import EntityContext, Fact, KnowledgeGraph
 from alma_graph.learning import Learner
 from alma_graph.models import (
     AntiPattern,
@@ -87,6 +88,7 @@ class ALMA:
         self.ranker = Ranker(config.retrieval)
         self.learner = Learner(self.store, config)
         self.events = EventEmitter()
+        self.knowledge = KnowledgeGraph(self.store, config.extraction)
         self._closed = False
         try:
             self._sync_agents()
@@ -185,7 +187,8 @@ class ALMA:
 
     def _commit(self, rows: list[dict[str, Any]], links: list[tuple[Edge, str, str]] = (),
                 agents: Iterable[str] = (), users: Iterable[str] = ()) -> None:
-        """Write memory rows and their edges in one transaction, then index them."""
+        """Write memory rows, their edges and their entities in one transaction, then index them."""
+        extractions = self.knowledge.extract(rows)
         with self.store.transaction():
             for agent in set(agents):
                 self.store.ensure_agent(agent)
@@ -197,6 +200,7 @@ class ALMA:
                 by_edge.setdefault(edge, []).append((start, end))
             for edge, pairs in by_edge.items():
                 self.store.link_many(edge, pairs)
+            self.knowledge.write(rows, extractions)
             generation = self.store.bump_generation()
         self._index_rows(rows, generation)
         agents_of = {r["agent"] for r in rows}
@@ -287,11 +291,13 @@ class ALMA:
             metadata=metadata, occurred_at=occurred_at, task_description=task, strategy_used=strategy_used,
             success=success, duration_ms=duration_ms, error_message=error_message, user_feedback=feedback,
         )
+        extractions = self.knowledge.extract([row])
         with self.store.transaction():
             self.store.ensure_agent(agent)
             self.store.create_memories([row])
             self.store.link(Edge.LEARNED, self._agent_key(agent), row["id"])
             self.store.link(Edge.ABOUT, row["id"], self.store.merge_task(task_type, task))
+            self.knowledge.write([row], extractions)
             learned = self.learner.learn_from(row, vector, lambda t: self.embedder.embed(t).tolist(), now)
             generation = self.store.bump_generation()
         self._index_rows([row, *learned.created], generation)
@@ -347,9 +353,11 @@ class ALMA:
     def add_knowledge_batch(self, items: Iterable[Mapping[str, Any]], show_progress: bool = False) -> list[DomainKnowledge]:
         """Many facts at once: all validated and scope-checked first, embedded in batches,
         written in one transaction. Each item has agent, domain, fact and optionally
-        source, confidence, timestamp, metadata, id."""
+        source, confidence, timestamp, metadata, id, and where it was said: session_id,
+        sequence (position in the session) and speaker."""
         self._check_open()
-        allowed = {"agent", "domain", "fact", "source", "confidence", "timestamp", "metadata", "id"}
+        allowed = {"agent", "domain", "fact", "source", "confidence", "timestamp", "metadata", "id",
+                   "session_id", "sequence", "speaker"}
         checked = []
         for position, item in enumerate(items):
             if not isinstance(item, Mapping):
@@ -366,17 +374,28 @@ class ALMA:
             memory_id = item.get("id")
             if memory_id is not None:
                 check_name(memory_id, "memory id")
+            sequence = item.get("sequence")
+            if sequence is not None and (isinstance(sequence, bool) or not isinstance(sequence, int)):
+                raise ValidationError(f"item {position}: sequence must be an integer, got {sequence!r}")
+            speaker = item.get("speaker")
+            if speaker is not None:
+                speaker = check_text(speaker, "speaker", 100)
+            session_id = item.get("session_id")
+            if session_id is not None:
+                session_id = check_label(session_id, "session_id")
             check_scope(self.config, agent, domain, "domain")
             checked.append(dict(agent=agent, domain=domain, fact=fact, source=check_label(item.get("source", "user"), "source"),
                                 confidence=float(confidence), timestamp=as_utc(item.get("timestamp")),
-                                metadata=check_metadata(item.get("metadata")), id=memory_id))
+                                metadata=check_metadata(item.get("metadata")), id=memory_id,
+                                session_id=session_id, sequence=sequence, speaker=speaker))
         if not checked:
             return []
         vectors = self.embedder.embed_batch([c["fact"] for c in checked], show_progress=show_progress)
         rows = [
             new_row(self.config.project_id, MemoryKind.DOMAIN_KNOWLEDGE, c["agent"], c["fact"], c["domain"],
                     vector.tolist(), metadata=c["metadata"], memory_id=c["id"], occurred_at=c["timestamp"],
-                    fact=c["fact"], source=c["source"], confidence=c["confidence"], last_verified=utcnow())
+                    fact=c["fact"], source=c["source"], confidence=c["confidence"], last_verified=utcnow(),
+                    session_id=c["session_id"], sequence=c["sequence"], speaker=c["speaker"])
             for c, vector in zip(checked, vectors)
         ]
         self._commit(rows, [(Edge.LEARNED, self._agent_key(r["agent"]), r["id"]) for r in rows],
@@ -547,6 +566,27 @@ class ALMA:
             "indexed_vectors": len(self._index),
         }
 
+    # -- relationship context ---------------------------------------------------------------
+
+    def _visible(self, agent: str) -> dict[str, str | None]:
+        return self.store.visible_agents(check_name(agent), self.config.retrieval.max_inheritance_depth)
+
+    def related(self, entity: str, agent: str, predicate: str | None = None, as_of: datetime | None = None,
+                include_history: bool = False) -> list[Fact]:
+        """Facts about an entity (current ones, or those valid at ``as_of``), each naming its memory."""
+        self._check_open()
+        return self.knowledge.related(entity, self._visible(agent), predicate, as_utc(as_of), include_history)
+
+    def entity_context(self, name: str, agent: str, hops: int = 2, as_of: datetime | None = None) -> EntityContext:
+        """The facts within ``hops`` of an entity and the memories that mention it."""
+        self._check_open()
+        return self.knowledge.entity_context(name, self._visible(agent), hops, as_utc(as_of))
+
+    def path(self, a: str, b: str, agent: str, max_hops: int = 4, as_of: datetime | None = None) -> list[Fact]:
+        """The shortest chain of facts linking two entities, as the agent may see them."""
+        self._check_open()
+        return self.knowledge.path(a, b, self._visible(agent), max_hops, as_utc(as_of))
+
     def agents(self) -> dict[str, AgentConfig]:
         """Every agent the config or the graph knows, with its config (default when absent)."""
         names = set(self.config.agents) | set(self.store.agent_names())
@@ -581,7 +621,7 @@ def _async_twin(name: str):
 ASYNC_METHODS = (
     "retrieve", "learn", "add_preference", "add_knowledge", "add_knowledge_batch", "add_anti_pattern",
     "record_usage", "record_feedback", "forget", "restore", "stats", "add_user_preference",
-    "add_domain_knowledge", "get_stats", "close",
+    "add_domain_knowledge", "get_stats", "close", "related", "entity_context", "path",
 )
 for _name in ASYNC_METHODS:
     setattr(ALMA, f"async_{_name}", _async_twin(_name))

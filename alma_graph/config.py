@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from alma_graph.errors import ConfigError
 from alma_graph.validation import check_label, check_name
@@ -57,8 +57,37 @@ class Weights(_Strict):
     feedback: float = Field(default=0.15, ge=0)
 
 
+SignalName = Literal["dense", "bm25", "graph", "time", "neighbors"]
+
+
+class SignalConfig(_Strict):
+    """One candidate list of the hybrid ranker: how many it contributes and its RRF weight."""
+
+    n: int = Field(default=50, ge=1, le=10_000)
+    weight: float = Field(default=1.0, ge=0)
+
+
+class RecipeConfig(_Strict):
+    """A ranker, declared: its candidate signals, the fusion constant and whether
+    ALMA's factors (recency, success rate, confidence, feedback) apply."""
+
+    signals: dict[SignalName, SignalConfig]
+    rrf_k: int = Field(default=60, ge=1, le=1000)
+    factors: bool = True
+    neighbor_window: int = Field(default=1, ge=0, le=10)
+
+    @field_validator("signals")
+    @classmethod
+    def _some_signal(cls, signals: dict) -> dict:
+        if not signals:
+            raise ValueError("a recipe needs at least one signal")
+        return signals
+
+
 class RetrievalConfig(_Strict):
     default_top_k: int = Field(default=5, ge=1, le=1000)
+    recipe: str = "hybrid"  # a built-in recipe (see alma_graph/recipes.py) or one of `recipes`
+    recipes: dict[str, RecipeConfig] = Field(default_factory=dict)
     weights: Weights = Field(default_factory=Weights)
     recency_half_life_days: float = Field(default=30.0, gt=0)
     # Candidates below this cosine similarity are not returned at all: an
@@ -66,6 +95,17 @@ class RetrievalConfig(_Strict):
     min_similarity: float = Field(default=0.1, ge=-1, le=1)
     candidates_per_kind: int = Field(default=50, ge=1, le=10_000)
     max_inheritance_depth: int = Field(default=5, ge=1, le=20)
+
+
+class ExtractionConfig(_Strict):
+    """spaCy entity and relation extraction on every write."""
+
+    enabled: bool = True
+    # A newer fact with the same subject and one of these predicates closes the older one.
+    single_valued_predicates: list[str] = Field(default_factory=lambda: [
+        "works_at", "lives_in", "uses_version", "owns", "member_of", "reports_to", "located_in", "married_to",
+    ])
+    aliases: dict[str, str] = Field(default_factory=dict)  # alias -> canonical name
 
 
 class LearningConfig(_Strict):
@@ -89,6 +129,7 @@ class ALMAConfig(_Strict):
     neo4j: Neo4jConfig = Field(default_factory=Neo4jConfig)
     retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
     learning: LearningConfig = Field(default_factory=LearningConfig)
+    extraction: ExtractionConfig = Field(default_factory=ExtractionConfig)
     agents: dict[str, AgentConfig] = Field(default_factory=dict)
 
     @field_validator("project_id")
@@ -102,6 +143,15 @@ class ALMAConfig(_Strict):
         for name in agents:
             check_name(name)
         return agents
+
+    @model_validator(mode="after")
+    def _known_recipe(self) -> "ALMAConfig":
+        from alma_graph.recipes import recipe_names
+
+        names = recipe_names(self.retrieval.recipes)
+        if self.retrieval.recipe not in names:
+            raise ValueError(f"retrieval.recipe {self.retrieval.recipe!r} is not a recipe; choose one of {names}")
+        return self
 
     def agent(self, name: str) -> AgentConfig:
         """The agent's config; agents not in the config may learn anything."""
@@ -158,7 +208,9 @@ def _explain(error: ValidationError) -> str:
             msg = item["msg"]
             if msg.startswith("Value error, "):
                 msg = msg[len("Value error, "):]
-            lines.append(f"{key}: {msg} (got {item.get('input')!r})")
+            key = key.rstrip(".")
+            got = item.get("input")
+            lines.append(f"{key}: {msg}" + ("" if isinstance(got, dict) else f" (got {got!r})"))
     return "invalid alma_graph config:\n  " + "\n  ".join(lines)
 
 

@@ -38,3 +38,7 @@ class StorageError(ALMAGraphError, RuntimeError):
 
 class EmbeddingError(ALMAGraphError, RuntimeError):
     """The embedding model could not be loaded or failed to embed."""
+
+
+class EntityNotFoundError(ALMAGraphError, LookupError):
+    """No entity in the project's graph matches the name (or several do)."""

@@ -67,6 +67,10 @@ MEMORY_PROPERTIES: dict[str, str] = {
     "archived": "bool",
     "metadata": "string",  # JSON, returned unchanged
     "embedding": "vector",
+    # where it was said: a conversation or session, the position in it, and who said it
+    "session_id": "string",
+    "sequence": "int",
+    "speaker": "string",
     # heuristic
     "condition": "string",
     "strategy": "string",

@@ -170,6 +170,47 @@ class GraphStore(ABC):
         params = {"project_id": self.project_id, "agent": agent, "kind": kind, "category": category}
         return {row["source"]: row["derived"] for row in self.run(q.DERIVED_SOURCES, params)}
 
+    # -- entities and facts -------------------------------------------------------------
+
+    def merge_entities(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.run(q.MERGE_ENTITIES, {"rows": rows})
+
+    def entity_names(self) -> list[dict[str, Any]]:
+        return self.run(q.ENTITY_NAMES, {"project_id": self.project_id})
+
+    def entities(self, keys: list[str]) -> list[dict[str, Any]]:
+        return self.run(q.ENTITIES_BY_KEY, {"keys": keys}) if keys else []
+
+    def find_entities(self, needle: str) -> list[dict[str, Any]]:
+        return self.run(q.FIND_ENTITIES, {"project_id": self.project_id, "needle": needle})
+
+    def subject_facts(self, subject: str, predicate: str) -> list[dict[str, Any]]:
+        return self.run(q.SUBJECT_FACTS, {"subject": subject, "predicate": predicate})
+
+    def close_fact(self, subject: str, obj: str, predicate: str, memory_id: str, valid_to: Any) -> None:
+        self.run(q.CLOSE_FACT, {"subject": subject, "object": obj, "predicate": predicate,
+                                "memory_id": memory_id, "valid_to": valid_to})
+
+    def create_fact(self, subject: str, obj: str, predicate: str, memory_id: str, valid_from: Any,
+                    valid_to: Any) -> None:
+        self.run(q.CREATE_FACT, {"subject": subject, "object": obj, "predicate": predicate,
+                                 "memory_id": memory_id, "valid_from": valid_from, "valid_to": valid_to})
+
+    def facts_around(self, keys: list[str]) -> list[dict[str, Any]]:
+        return self.run(q.FACTS_AROUND, {"keys": keys}) if keys else []
+
+    def mentioning(self, keys: list[str]) -> list[dict[str, Any]]:
+        return self.run(q.MENTIONING, {"keys": keys}) if keys else []
+
+    def session_memories(self, sessions: list[str]) -> list[dict[str, Any]]:
+        if not sessions:
+            return []
+        return self.run(q.SESSION_MEMORIES, {"project_id": self.project_id, "sessions": sessions})
+
+    def memories_between(self, start: Any, end: Any) -> list[dict[str, Any]]:
+        return self.run(q.MEMORIES_BETWEEN, {"project_id": self.project_id, "start": start, "end": end})
+
     def memory_counts(self) -> list[dict[str, Any]]:
         return self.run(q.COUNT_MEMORIES, {"project_id": self.project_id})
 

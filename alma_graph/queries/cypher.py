@@ -180,3 +180,70 @@ WHERE d.project_id = $project_id AND d.agent = $agent AND d.kind = $kind
   AND d.category = $category AND d.archived = false
 RETURN d.id AS derived, o.id AS source
 """
+
+# -- entities and relations ------------------------------------------------------------
+
+MERGE_ENTITIES = """
+UNWIND $rows AS e
+MERGE (n:Entity {key: e.key})
+ON CREATE SET n.project_id = e.project_id, n.name = e.name, n.norm_name = e.norm_name, n.type = e.type
+"""
+
+ENTITY_NAMES = "MATCH (n:Entity) WHERE n.project_id = $project_id RETURN n.name AS name, n.type AS type"
+
+ENTITIES_BY_KEY = """
+MATCH (n:Entity) WHERE n.key IN $keys
+RETURN n.key AS key, n.name AS name, n.norm_name AS norm_name, n.type AS type
+"""
+
+FIND_ENTITIES = """
+MATCH (n:Entity) WHERE n.project_id = $project_id AND n.norm_name CONTAINS $needle
+RETURN n.key AS key, n.name AS name, n.norm_name AS norm_name, n.type AS type
+"""
+
+# Facts about one subject and predicate, for supersession.
+SUBJECT_FACTS = """
+MATCH (a:Entity {key: $subject})-[r:RELATED]->(b:Entity)
+WHERE r.predicate = $predicate
+RETURN b.key AS object, r.memory_id AS memory_id, r.valid_from AS valid_from, r.valid_to AS valid_to
+"""
+
+CLOSE_FACT = """
+MATCH (a:Entity {key: $subject})-[r:RELATED]->(b:Entity {key: $object})
+WHERE r.predicate = $predicate AND r.memory_id = $memory_id
+SET r.valid_to = $valid_to
+"""
+
+CREATE_FACT = """
+MATCH (a:Entity {key: $subject}), (b:Entity {key: $object})
+CREATE (a)-[:RELATED {predicate: $predicate, memory_id: $memory_id, valid_from: $valid_from, valid_to: $valid_to}]->(b)
+"""
+
+# Every RELATED edge touching the given entities, both directions.
+FACTS_AROUND = """
+MATCH (a:Entity)-[r:RELATED]->(b:Entity)
+WHERE a.key IN $keys OR b.key IN $keys
+RETURN a.key AS subject, a.name AS subject_name, r.predicate AS predicate, b.key AS object, b.name AS object_name,
+       r.memory_id AS memory_id, r.valid_from AS valid_from, r.valid_to AS valid_to
+"""
+
+# Memories that mention the given entities (live ones only).
+MENTIONING = """
+MATCH (m:Memory)-[:MENTIONS]->(n:Entity)
+WHERE n.key IN $keys AND m.archived = false
+RETURN m.id AS id, m.agent AS agent, m.kind AS kind, n.key AS entity
+"""
+
+# Memories of given sessions, for the neighbours signal.
+SESSION_MEMORIES = """
+MATCH (m:Memory)
+WHERE m.project_id = $project_id AND m.session_id IN $sessions AND m.archived = false
+RETURN m.id AS id, m.session_id AS session_id, m.sequence AS sequence, m.agent AS agent, m.kind AS kind
+"""
+
+# Memories in a time window, for the time signal.
+MEMORIES_BETWEEN = """
+MATCH (m:Memory)
+WHERE m.project_id = $project_id AND m.archived = false AND m.occurred_at >= $start AND m.occurred_at < $end
+RETURN m.id AS id, m.agent AS agent, m.kind AS kind, m.user_id AS user_id
+"""

@@ -1,0 +1,266 @@
+"""Graph knowledge: entities and dated relationships extracted from memories.
+
+On every write, spaCy (``alma_graph.extractors``) finds the entities a memory
+mentions and the relations between them. Each entity becomes one Entity node
+per project (keyed by its normalised name), each mention a MENTIONS edge, each
+relation a RELATED edge carrying its predicate, the memory it came from and
+when it holds (``valid_from`` / ``valid_to``). A newer fact with the same
+subject and a single-valued predicate closes the older edge instead of
+deleting it, so the graph answers both "where does Bob work?" and "where did
+Bob work in May?".
+
+Reads (``related``, ``entity_context``, ``path``) only use edges whose source
+memory the asking agent may see, and name that memory.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable
+
+from alma_graph.backends.base import GraphStore
+from alma_graph.config import ExtractionConfig
+from alma_graph.errors import EntityNotFoundError, ValidationError
+from alma_graph.graph_model import Edge
+from alma_graph.models import MemoryKind
+from alma_graph.records import utcnow
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One RELATED edge, with the memory behind it."""
+
+    subject: str
+    predicate: str
+    object: str
+    memory_id: str
+    memory_text: str
+    agent: str
+    valid_from: datetime | None
+    valid_to: datetime | None
+
+    @property
+    def current(self) -> bool:
+        return self.valid_to is None
+
+
+@dataclass
+class EntityContext:
+    """What the graph knows around one entity, as one agent may see it."""
+
+    entity: str
+    type: str
+    facts: list[Fact] = field(default_factory=list)  # edges within ``hops`` of the entity
+    memories: list[dict[str, Any]] = field(default_factory=list)  # memories that mention it
+    neighbors: list[str] = field(default_factory=list)
+
+    def to_prompt(self) -> str:
+        lines = [f"## {self.entity} ({self.type})"]
+        lines += [f"- {f.subject} {f.predicate.replace('_', ' ')} {f.object}" +
+                  (f" (until {f.valid_to:%Y-%m-%d})" if f.valid_to else "") for f in self.facts]
+        lines += [f"- mentioned: {m['text']}" for m in self.memories[:5]]
+        return "\n".join(lines)
+
+
+def extraction_text(row: dict[str, Any]) -> str:
+    """The words of a memory worth extracting from (labels like 'strategy:' left out)."""
+    kind = row["kind"]
+    if kind == MemoryKind.OUTCOME.value:
+        return f"{row['task_description']}. {row['strategy_used']}"
+    if kind == MemoryKind.HEURISTIC.value:
+        return f"{row['condition']}. {row['strategy']}"
+    if kind == MemoryKind.ANTI_PATTERN.value:
+        return f"{row['pattern']}. {row['why_bad']}"
+    text = row["fact"] or row["preference"] or row["text"]
+    speaker = row.get("speaker")
+    if speaker and text.startswith(f"{speaker}:"):  # "Caroline: I went..." — the speaker is passed apart
+        text = text[len(speaker) + 1:].lstrip()
+    return text
+
+
+class KnowledgeGraph:
+    def __init__(self, store: GraphStore, config: ExtractionConfig):
+        self.store = store
+        self.config = config
+        self._extractor = None
+        self._lock = threading.Lock()
+
+    @property
+    def extractor(self):
+        """The spaCy extractor, created on first use and primed with the project's entity names."""
+        with self._lock:
+            if self._extractor is None:
+                from alma_graph.extractors import EntityExtractor
+
+                known = {row["name"]: row["type"] for row in self.store.entity_names() if row["name"]}
+                self._extractor = EntityExtractor(aliases=self.config.aliases, known_names=known)
+            return self._extractor
+
+    def entity_key(self, norm_name: str) -> str:
+        return f"{self.store.project_id}/{norm_name}"
+
+    # -- writing ------------------------------------------------------------------------
+
+    def extract(self, rows: list[dict[str, Any]]) -> list:
+        """One Extraction per row (batched through spaCy). Runs before the transaction."""
+        if not self.config.enabled or not rows:
+            return [None] * len(rows)
+        texts = [extraction_text(r) for r in rows]
+        return self.extractor.extract_batch(texts, speakers=[r.get("speaker") for r in rows])
+
+    def write(self, rows: list[dict[str, Any]], extractions: list) -> None:
+        """Entities, MENTIONS and dated RELATED edges for freshly created memories.
+
+        Runs inside the caller's transaction, after the memory rows exist."""
+        from alma_graph.extractors import norm_name
+
+        entities: dict[str, dict[str, Any]] = {}
+        mentions: list[tuple[str, str]] = []
+        facts: list[tuple[str, str, str, str, datetime]] = []
+        for row, extraction in zip(rows, extractions):
+            found = list(extraction.entities) if extraction else []
+            named = [(e.name, e.norm_name, e.type) for e in found]
+            if row.get("speaker"):
+                named.append((row["speaker"], norm_name(row["speaker"], self.config.aliases or None), "PERSON"))
+            for name, norm, etype in named:
+                key = self.entity_key(norm)
+                entities.setdefault(key, {"key": key, "project_id": self.store.project_id, "name": name,
+                                          "norm_name": norm, "type": etype})
+                mentions.append((row["id"], key))
+            for relation in (extraction.relations if extraction else ()):
+                for end in (relation.subject, relation.object):
+                    key = self.entity_key(end.norm_name)
+                    entities.setdefault(key, {"key": key, "project_id": self.store.project_id, "name": end.name,
+                                              "norm_name": end.norm_name, "type": end.type})
+                facts.append((self.entity_key(relation.subject.norm_name), relation.predicate,
+                              self.entity_key(relation.object.norm_name), row["id"],
+                              row["occurred_at"] or utcnow()))
+        self.store.merge_entities(list(entities.values()))
+        self.store.link_many(Edge.MENTIONS, list(dict.fromkeys(mentions)))
+        for fact in sorted(facts, key=lambda f: f[4]):
+            self._add_fact(*fact)
+        if entities and self._extractor is not None:
+            self._extractor.add_known_names({e["name"]: e["type"] for e in entities.values()})
+
+    def _add_fact(self, subject: str, predicate: str, obj: str, memory_id: str, valid_from: datetime) -> None:
+        valid_to = None
+        if predicate in self.config.single_valued_predicates:
+            for old in self.store.subject_facts(subject, predicate):
+                if old["object"] == obj:
+                    continue
+                starts = old["valid_from"]
+                if starts is not None and starts > valid_from:
+                    # an older fact arriving late: it held until the newer one began
+                    valid_to = starts if valid_to is None else min(valid_to, starts)
+                elif old["valid_to"] is None or old["valid_to"] > valid_from:
+                    self.store.close_fact(subject, old["object"], predicate, old["memory_id"], valid_from)
+        self.store.create_fact(subject, obj, predicate, memory_id, valid_from, valid_to)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def resolve(self, name: str) -> dict[str, Any]:
+        """The Entity node a name refers to: exact normalised name, else a unique partial match."""
+        from alma_graph.extractors import norm_name
+
+        if not isinstance(name, str) or not name.strip():
+            raise ValidationError("entity name must be a non-empty string")
+        norm = norm_name(name, self.config.aliases or None)
+        [exact] = self.store.entities([self.entity_key(norm)]) or [None]
+        if exact:
+            return exact
+        partial = self.store.find_entities(norm) if norm else []
+        if len(partial) == 1:
+            return partial[0]
+        if partial:
+            names = ", ".join(sorted(p["name"] for p in partial)[:10])
+            raise EntityNotFoundError(f"{name!r} matches several entities ({names}); use the full name")
+        raise EntityNotFoundError(f"no entity named {name!r} in project {self.store.project_id!r}")
+
+    def _visible_facts(self, keys: Iterable[str], visible: dict[str, str | None], as_of: datetime | None = None,
+                       include_history: bool = False) -> list[tuple[Fact, str, str]]:
+        """(fact, subject key, object key) for edges touching ``keys`` whose source memory
+        the agent may see and which hold at ``as_of`` (now by default)."""
+        rows = self.store.facts_around(list(keys))
+        memories = {m["id"]: m for m in self.store.get_memories(list({r["memory_id"] for r in rows}))}
+        when = as_of or utcnow()
+        out = []
+        for r in rows:
+            memory = memories.get(r["memory_id"])
+            if memory is None or memory["archived"] or memory["agent"] not in visible:
+                continue
+            if not include_history and not _holds(r["valid_from"], r["valid_to"], when):
+                continue
+            fact = Fact(r["subject_name"], r["predicate"], r["object_name"], r["memory_id"], memory["text"],
+                        memory["agent"], r["valid_from"], r["valid_to"])
+            out.append((fact, r["subject"], r["object"]))
+        return out
+
+    def related(self, name: str, visible: dict[str, str | None], predicate: str | None = None,
+                as_of: datetime | None = None, include_history: bool = False) -> list[Fact]:
+        entity = self.resolve(name)
+        facts = [f for f, _, _ in self._visible_facts([entity["key"]], visible, as_of, include_history)]
+        if predicate is not None:
+            facts = [f for f in facts if f.predicate == predicate]
+        return sorted(facts, key=lambda f: (f.predicate, f.object, f.valid_from or utcnow()))
+
+    def _expand(self, start: str, visible, as_of, hops: int, stop_at: str | None = None):
+        """Breadth-first over visible facts: every (fact, subject key, object key) within ``hops``."""
+        frontier, seen, found = {start}, {start}, {}
+        for _ in range(hops):
+            next_frontier: set[str] = set()
+            for fact, subject, obj in self._visible_facts(frontier, visible, as_of):
+                found[(fact.memory_id, fact.predicate, subject, obj)] = (fact, subject, obj)
+                next_frontier |= {subject, obj} - seen
+            seen |= next_frontier
+            frontier = next_frontier
+            if not frontier or (stop_at is not None and stop_at in seen):
+                break
+        return list(found.values())
+
+    def entity_context(self, name: str, visible: dict[str, str | None], hops: int = 2,
+                       as_of: datetime | None = None) -> EntityContext:
+        if isinstance(hops, bool) or not isinstance(hops, int) or not 1 <= hops <= 4:
+            raise ValidationError(f"hops must be an integer from 1 to 4, got {hops!r}")
+        entity = self.resolve(name)
+        facts = [f for f, _, _ in self._expand(entity["key"], visible, as_of, hops)]
+        mentioned = [m for m in self.store.mentioning([entity["key"]]) if m["agent"] in visible]
+        memory_rows = self.store.get_memories([m["id"] for m in mentioned])
+        neighbors = sorted({n for f in facts for n in (f.subject, f.object)} - {entity["name"]})
+        return EntityContext(
+            entity=entity["name"], type=entity["type"], facts=facts,
+            memories=[{"id": r["id"], "text": r["text"], "agent": r["agent"], "kind": r["kind"]} for r in memory_rows],
+            neighbors=neighbors,
+        )
+
+    def path(self, a: str, b: str, visible: dict[str, str | None], max_hops: int = 4,
+             as_of: datetime | None = None) -> list[Fact]:
+        """The shortest chain of visible facts linking two entities (empty when none within max_hops)."""
+        import networkx as nx
+
+        start, goal = self.resolve(a), self.resolve(b)
+        if start["key"] == goal["key"]:
+            return []
+        graph = nx.Graph()
+        for fact, subject, obj in self._expand(start["key"], visible, as_of, max_hops, stop_at=goal["key"]):
+            graph.add_edge(subject, obj, fact=fact)
+        try:
+            nodes = nx.shortest_path(graph, start["key"], goal["key"])
+        except (nx.NetworkXNoPath, nx.NodeNotFound):
+            return []
+        return [graph.edges[u, v]["fact"] for u, v in zip(nodes, nodes[1:])]
+
+    # -- for retrieval ----------------------------------------------------------------------
+
+    def query_entities(self, text: str) -> list[str]:
+        """Entity keys recognised in a query (NER, fallback names and known-name matching)."""
+        if not self.config.enabled:
+            return []
+        extraction = self.extractor.extract(text)
+        keys = [self.entity_key(e.norm_name) for e in extraction.entities]
+        return [row["key"] for row in self.store.entities(keys)]
+
+
+def _holds(valid_from: datetime | None, valid_to: datetime | None, when: datetime) -> bool:
+    return (valid_from is None or valid_from <= when) and (valid_to is None or valid_to > when)

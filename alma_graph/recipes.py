@@ -1,0 +1,53 @@
+"""Named ranker recipes: every signal and the fusion of a retrieval strategy in one place.
+
+A recipe lists candidate signals — each a ranked list of visible memories — with
+how many candidates it contributes (``n``) and its weight in reciprocal rank
+fusion. ``hybrid`` is the default; the others exist to compare against (the
+LoCoMo benchmark's ablation) and for callers who want a cheaper ranker.
+Custom recipes are declared in config under ``retrieval.recipes`` and chosen by
+``retrieval.recipe`` or per call: ``alma.retrieve(..., recipe="my_recipe")``.
+
+Signals:
+- dense:     FAISS cosine over MiniLM embeddings
+- bm25:      BM25 over memory text (stemmed, stopwords removed)
+- graph:     entities and speakers recognised in the query → memories that MENTION
+             them, then one hop of RELATED
+- time:      memories whose time falls in a window the query names ("in May 2023",
+             "last week"), ordered by similarity
+- neighbors: the turns next to the best hits in their session
+"""
+
+from __future__ import annotations
+
+from alma_graph.config import RecipeConfig, SignalConfig
+
+BUILT_IN: dict[str, RecipeConfig] = {
+    "similarity_only": RecipeConfig(signals={"dense": SignalConfig(n=50)}),
+    "bm25_only": RecipeConfig(signals={"bm25": SignalConfig(n=50)}),
+    "dense_bm25": RecipeConfig(signals={"dense": SignalConfig(n=50), "bm25": SignalConfig(n=50)}),
+    "dense_bm25_graph": RecipeConfig(signals={
+        "dense": SignalConfig(n=50), "bm25": SignalConfig(n=50), "graph": SignalConfig(n=50),
+    }),
+    "hybrid": RecipeConfig(signals={
+        "dense": SignalConfig(n=50, weight=1.0),
+        "bm25": SignalConfig(n=50, weight=1.0),
+        "graph": SignalConfig(n=50, weight=1.0),
+        "time": SignalConfig(n=30, weight=1.0),
+        "neighbors": SignalConfig(n=20, weight=0.5),
+    }),
+}
+
+
+def recipe_names(custom: dict[str, RecipeConfig]) -> list[str]:
+    return sorted(set(BUILT_IN) | set(custom))
+
+
+def resolve(name: str, custom: dict[str, RecipeConfig]) -> RecipeConfig:
+    """The recipe called ``name``; a custom one of the same name overrides a built-in."""
+    if name in custom:
+        return custom[name]
+    if name in BUILT_IN:
+        return BUILT_IN[name]
+    from alma_graph.errors import ValidationError
+
+    raise ValidationError(f"unknown recipe {name!r}; choose one of {recipe_names(custom)}")
