@@ -1,0 +1,5 @@
+import sys
+
+from alma_graph.mcp.server import main
+
+sys.exit(main())
