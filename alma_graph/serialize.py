@@ -22,12 +22,12 @@ SLICE_KINDS = ("heuristics", "anti_patterns", "preferences", "domain_knowledge",
 
 def to_jsonable(value: Any) -> Any:
     """Recursively convert dataclasses, datetimes, enums, paths, numpy scalars and sets."""
+    if isinstance(value, Enum):  # before str: MemoryKind is a str subclass
+        return to_jsonable(value.value)
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
-    if isinstance(value, Enum):
-        return to_jsonable(value.value)
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, PurePath):

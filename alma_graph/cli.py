@@ -1,0 +1,423 @@
+"""``alma-graph``: the command line, mirroring the Python API.
+
+    alma-graph init                                   # write a commented .alma/config.yaml
+    alma-graph learn --agent qa --task "Test the login form" --strategy "Boundary values" --outcome success
+    alma-graph retrieve "Test the signup form" --agent qa [--json | --prompt]
+    alma-graph stats --json
+    alma-graph serve mcp [--transport http]
+
+Every command that touches a store takes ``--config`` (default ``.alma/config.yaml``
+or ``$ALMA_GRAPH_CONFIG``) and ``--json`` (machine-readable output; errors as
+``{"error": {...}}``). Exit codes are in ``alma_graph.exitcodes`` and docs/cli.md.
+Commands call the same functions as the MCP tools (``alma_graph.tools``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from alma_graph import exitcodes
+from alma_graph.errors import ALMAGraphError, ConfigError
+
+if TYPE_CHECKING:
+    from alma_graph.alma import ALMA
+
+DEFAULT_CONFIG = ".alma/config.yaml"
+
+
+# -- output ----------------------------------------------------------------------------------------
+
+def _echo_json(data: Any) -> None:
+    from alma_graph.serialize import to_jsonable
+
+    click.echo(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False))
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], wrap_last: bool = False) -> str:
+    """A plain-text table; the last column is cut to the terminal's width."""
+    rows = [["" if v is None else str(v) for v in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    width = shutil.get_terminal_size((120, 24)).columns
+    fixed = sum(widths[:-1]) + 2 * (len(widths) - 1)
+    widths[-1] = max(len(headers[-1]), min(widths[-1], width - fixed)) if rows else widths[-1]
+
+    def line(cells: Sequence[str]) -> str:
+        last = cells[-1]
+        if len(last) > widths[-1]:
+            last = last[: max(1, widths[-1] - 1)] + "…"
+        return "  ".join([c.ljust(w) for c, w in zip(cells[:-1], widths)] + [last]).rstrip()
+
+    out = [line(list(headers)), line(["-" * w for w in widths])]
+    out += [line(r) for r in rows]
+    return "\n".join(out)
+
+
+def _fmt_score(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, (int, float)) else ""
+
+
+# -- running a command against a store ----------------------------------------------------------------
+
+def _fail(error: BaseException, as_json: bool) -> None:
+    code = exitcodes.exit_code_for(error)
+    kind = type(error).__name__
+    if as_json:
+        click.echo(json.dumps({"error": {"type": kind, "message": str(error), "exit_code": code}}))
+    click.secho(f"error: {kind}: {error}", err=True, fg="red")
+    sys.exit(code)
+
+
+def open_alma(config: str | os.PathLike) -> "ALMA":
+    """The store a config file describes (model and graph load lazily where they can)."""
+    from alma_graph.alma import ALMA
+    from alma_graph.config import load_config
+
+    return ALMA(load_config(config))
+
+
+def store_command(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--config`` and ``--json``; open the store; map library errors to exit codes.
+
+    The wrapped function gets ``alma`` and ``as_json`` and returns ``(data, render)``:
+    ``data`` is printed as JSON with ``--json``, else ``render(data)`` is printed."""
+
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")
+    @click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
+                  default=lambda: os.environ.get("ALMA_GRAPH_CONFIG", DEFAULT_CONFIG), show_default=DEFAULT_CONFIG,
+                  help="Config file (or $ALMA_GRAPH_CONFIG).")
+    @functools.wraps(fn)
+    def wrapper(config: Path, as_json: bool, **kwargs: Any) -> None:
+        try:
+            with open_alma(config) as alma:
+                data, render = fn(alma, **kwargs)
+        except ALMAGraphError as exc:
+            _fail(exc, as_json)
+            return
+        if as_json:
+            _echo_json(data)
+        else:
+            click.echo(render(data))
+
+    return wrapper
+
+
+# -- the commands -------------------------------------------------------------------------------------
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="alma_graph", prog_name="alma-graph")
+def main() -> None:
+    """Graph-first learning memory for AI agents (ALMA's API on Kuzu or Neo4j)."""
+
+
+CONFIG_TEMPLATE = """\
+# alma_graph config, written by `alma-graph init`.
+# Every key is optional. An unknown key or value is an error that names it.
+# ${{VAR}} and ${{VAR:-default}} expand from the environment.
+alma:
+  project_id: {project_id}   # names this project's memories (a shared Neo4j server may hold several)
+  storage: {storage}         # kuzu: embedded, one process at a time | neo4j: a server, many processes
+  storage_dir: .alma         # where Kuzu and the vector index live; relative to the folder holding .alma/
+  embedding_provider: local  # all-MiniLM-L6-v2 from the installed package, no download
+
+  # Used when storage is neo4j:
+  neo4j:
+    uri: ${{NEO4J_URI:-bolt://localhost:7687}}
+    user: ${{NEO4J_USER:-neo4j}}
+    password: ${{NEO4J_PASSWORD:-}}
+    database: neo4j
+
+  retrieval:
+    default_top_k: 5         # memories per kind that retrieve returns
+    # How much each factor counts when memories are ranked (they need not sum to 1).
+    weights: {{similarity: 0.4, recency: 0.3, success_rate: 0.2, confidence: 0.1, feedback: 0.15}}
+    recency_half_life_days: 30
+    min_similarity: 0.1      # less similar memories are not returned (preferences always are)
+
+  learning:
+    similarity_threshold: 0.7          # cosine of task + strategy for two outcomes to count as similar
+    min_occurrences_for_heuristic: 3   # similar successes before a heuristic appears
+    min_failures_for_anti_pattern: 2   # similar failures before an anti-pattern appears
+
+  # Agents and what they may learn. An agent not listed here may still be used and may learn anything.
+  agents: {{}}
+  #   senior_dev:
+  #     can_learn: [architecture, coding_patterns]   # task types / domains it may write
+  #     share_with: [junior_dev]                       # or ["*"] for every agent
+  #   junior_dev:
+  #     can_learn: [coding_patterns]
+  #     cannot_learn: [database_queries]
+  #     inherit_from: [senior_dev]                     # reads senior_dev's memories too
+  #     min_occurrences_for_heuristic: 3
+"""
+
+
+def _project_name(directory: Path) -> str:
+    import re
+
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", directory.resolve().name).strip("-.")[:64]
+    return name or "my-project"
+
+
+@main.command()
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_CONFIG,
+              show_default=True, help="Where to write the config.")
+@click.option("--project-id", help="Project id (default: the folder's name).")
+@click.option("--storage", type=click.Choice(["kuzu", "neo4j"]), default="kuzu", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def init(config: Path, project_id: str | None, storage: str, as_json: bool) -> None:
+    """Write a commented config file; refuses to overwrite one."""
+    from alma_graph.config import parse_config
+
+    try:
+        if config.exists():
+            raise ConfigError(f"{config} already exists; edit it, or remove it to start again")
+        base = config.parent.parent if config.parent.name == ".alma" else config.parent
+        text = CONFIG_TEMPLATE.format(project_id=project_id or _project_name(base), storage=storage)
+        import yaml
+
+        parse_config(yaml.safe_load(text), str(config))  # the template must always be valid
+        config.parent.mkdir(parents=True, exist_ok=True)
+        with open(config, "x", encoding="utf-8") as handle:  # "x": never clobber a file created meanwhile
+            handle.write(text)
+    except FileExistsError:
+        _fail(ConfigError(f"{config} already exists; edit it, or remove it to start again"), as_json)
+    except ALMAGraphError as exc:
+        _fail(exc, as_json)
+    except OSError as exc:
+        _fail(ConfigError(f"cannot write {config}: {exc}"), as_json)
+    if as_json:
+        _echo_json({"config": str(config), "project_id": project_id or _project_name(base), "storage": storage})
+    else:
+        click.echo(f"wrote {config}. Next: alma-graph learn --help, or alma-graph serve mcp (see docs/mcp.md)")
+
+
+@main.command()
+@click.option("--storage-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Keep the demo's store here (default: a temporary folder).")
+def demo(storage_dir: Path | None) -> None:
+    """Run the end-to-end demo on embedded Kuzu."""
+    from alma_graph import demo as demo_module
+
+    try:
+        demo_module.main(["--storage-dir", str(storage_dir)] if storage_dir else [])
+    except ALMAGraphError as exc:
+        _fail(exc, False)
+
+
+def _render_slice(data: dict[str, Any]) -> str:
+    from alma_graph.serialize import SLICE_KINDS
+
+    rows = []
+    for kind in SLICE_KINDS:
+        for memory in data[kind]:
+            rows.append([memory["kind"], _fmt_score(memory["score"]), memory["id"][:8], memory["shared_from"] or "",
+                         memory["text"]])
+    head = f"{data['agent']}: {data['total_items']} memories for {data['query']!r} in {data['retrieval_time_ms']:.0f} ms"
+    if not rows:
+        return head
+    return head + "\n\n" + table(["KIND", "SCORE", "ID", "FROM", "TEXT"], rows)
+
+
+@main.command()
+@click.argument("task")
+@click.option("--agent", "-a", required=True, help="The agent retrieving.")
+@click.option("--top-k", type=click.IntRange(1, 1000), help="Memories per kind.")
+@click.option("--user-id", "-u", help="Include this user's preferences.")
+@click.option("--no-shared", is_flag=True, help="Only the agent's own memories.")
+@click.option("--max-tokens", type=click.IntRange(1), default=2000, show_default=True, help="Budget of the prompt.")
+@click.option("--prompt", "prompt_only", is_flag=True, help="Print only the prompt section (to_prompt()).")
+@store_command
+def retrieve(alma: "ALMA", task: str, agent: str, top_k: int | None, user_id: str | None, no_shared: bool,
+             max_tokens: int, prompt_only: bool):
+    """Memories relevant to TASK that an agent may see."""
+    from alma_graph.tools import TOOLS
+
+    data = TOOLS["alma_retrieve"](alma, task=task, agent=agent, top_k=top_k, user_id=user_id,
+                                  include_shared=not no_shared, max_tokens=max_tokens)
+    return data, (lambda d: d["prompt"] or "(no memories)") if prompt_only else _render_slice
+
+
+@main.command()
+@click.option("--agent", "-a", required=True, help="The agent that did the task.")
+@click.option("--task", "-t", required=True, help="The task that was done.")
+@click.option("--strategy", "-s", "strategy_used", required=True, help="How it was approached.")
+@click.option("--outcome", "-o", required=True, help="success or failure (also true/false, pass/fail).")
+@click.option("--task-type", help="Category, scope-checked against the agent's can_learn (default: general).")
+@click.option("--duration-ms", type=click.IntRange(0), help="How long it took.")
+@click.option("--error", "error_message", help="What went wrong, for a failure.")
+@click.option("--feedback", help="The user's feedback.")
+@store_command
+def learn(alma: "ALMA", agent: str, task: str, strategy_used: str, outcome: str, task_type: str | None,
+          duration_ms: int | None, error_message: str | None, feedback: str | None):
+    """Record the outcome of a task.
+
+    Similar successes become a heuristic and similar failures an anti-pattern."""
+    from alma_graph.tools import TOOLS
+
+    data = TOOLS["alma_learn"](alma, agent=agent, task=task, outcome=outcome, strategy_used=strategy_used,
+                               task_type=task_type, duration_ms=duration_ms, error_message=error_message,
+                               feedback=feedback)
+
+    def render(d: dict[str, Any]) -> str:
+        o = d["outcome"]
+        return (f"recorded {'success' if o['success'] else 'failure'} {o['id']} for {o['agent']} "
+                f"(task type {o['task_type']})")
+
+    return data, render
+
+
+@main.command("add-knowledge")
+@click.argument("fact")
+@click.option("--agent", "-a", required=True, help="The agent that knows it.")
+@click.option("--domain", "-d", required=True, help="Domain, scope-checked against the agent's can_learn.")
+@click.option("--source", default="user", show_default=True, help="Where the fact came from.")
+@click.option("--confidence", type=click.FloatRange(0, 1), default=1.0, show_default=True)
+@store_command
+def add_knowledge(alma: "ALMA", fact: str, agent: str, domain: str, source: str, confidence: float):
+    """Record FACT in a domain the agent may learn."""
+    from alma_graph.tools import TOOLS
+
+    data = TOOLS["alma_add_knowledge"](alma, agent=agent, domain=domain, fact=fact, source=source,
+                                       confidence=confidence)
+    return data, lambda d: f"added {d['knowledge']['id']} [{d['knowledge']['domain']}] {d['knowledge']['fact']}"
+
+
+def _render_stats(data: dict[str, Any]) -> str:
+    head = [["project", data["project_id"]], ["storage", f"{data['storage']} at {data['location']}"],
+            ["memories", data["total_memories"]], ["archived", data["archived"]],
+            ["indexed vectors", data["indexed_vectors"]]]
+    if data.get("agent"):
+        head.insert(1, ["agent", data["agent"]])
+    parts = [table(["", ""], head).split("\n", 2)[2]]
+    parts.append(table(["KIND", "MEMORIES"], sorted(data["by_kind"].items())))
+    if data["by_agent"]:
+        parts.append(table(["AGENT", "MEMORIES"], sorted(data["by_agent"].items())))
+    if data.get("graph"):
+        parts.append(table(["NODE", "COUNT"], sorted(data["graph"].items())))
+    return "\n\n".join(parts)
+
+
+@main.command()
+@click.option("--agent", "-a", help="Only this agent's memories.")
+@store_command
+def stats(alma: "ALMA", agent: str | None):
+    """Counts per kind and agent, and graph size."""
+    from alma_graph.tools import TOOLS
+
+    return TOOLS["alma_stats"](alma, agent=agent), _render_stats
+
+
+@main.command()
+@click.option("--agent", "-a", help="Only this agent's memories.")
+@click.option("--older-than-days", type=click.FloatRange(0), help="Only memories older than this.")
+@click.option("--below-confidence", type=click.FloatRange(0, 1), help="Only memories less confident than this.")
+@click.option("--id", "memory_ids", multiple=True, help="Only this memory (repeatable).")
+@click.option("--kind", type=click.Choice(["heuristic", "outcome", "preference", "domain_knowledge", "anti_pattern"]),
+              help="Only memories of this kind.")
+@store_command
+def forget(alma: "ALMA", agent: str | None, older_than_days: float | None, below_confidence: float | None,
+           memory_ids: tuple[str, ...], kind: str | None):
+    """Archive memories matching every criterion given.
+
+    Archived memories leave retrieval but are not deleted: `alma-graph restore ID` brings them back."""
+    from alma_graph.tools import TOOLS
+
+    data = TOOLS["alma_forget"](alma, agent=agent, older_than_days=older_than_days, below_confidence=below_confidence,
+                                memory_ids=list(memory_ids) or None, kind=kind)
+    return data, lambda d: f"archived {d['archived']} memories"
+
+
+@main.command()
+@click.argument("memory_ids", nargs=-1, required=True)
+@store_command
+def restore(alma: "ALMA", memory_ids: tuple[str, ...]):
+    """Bring archived memories back into retrieval."""
+    from alma_graph.tools import TOOLS
+
+    return TOOLS["alma_restore"](alma, memory_ids=list(memory_ids)), lambda d: f"restored {d['restored']} memories"
+
+
+def _render_context(data: dict[str, Any]) -> str:
+    head = f"{data['entity']} ({data['type']}): {len(data['facts'])} facts, {len(data['memories'])} memories"
+    rows = [[f["subject"], f["predicate"], f["object"], "" if f["current"] else f"until {f['valid_to'][:10]}",
+             f["memory_id"][:8]] for f in data["facts"]]
+    parts = [head]
+    if rows:
+        parts.append(table(["SUBJECT", "PREDICATE", "OBJECT", "VALID", "MEMORY"], rows))
+    if data["memories"]:
+        parts.append(table(["MEMORY", "AGENT", "TEXT"], [[m["id"][:8], m["agent"], m["text"]] for m in data["memories"]]))
+    return "\n\n".join(parts)
+
+
+@main.command()
+@click.argument("entity")
+@click.option("--agent", "-a", required=True, help="The agent asking (what it may see).")
+@click.option("--hops", type=click.IntRange(1, 4), default=2, show_default=True, help="Relationship hops.")
+@store_command
+def context(alma: "ALMA", entity: str, agent: str, hops: int):
+    """An entity's relationships and the memories that mention it."""
+    from alma_graph.tools import TOOLS
+
+    return TOOLS["alma_entity_context"](alma, name=entity, agent=agent, hops=hops), _render_context
+
+
+@main.group()
+def serve() -> None:
+    """Run a server."""
+
+
+@serve.command("mcp")
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
+              default=lambda: os.environ.get("ALMA_GRAPH_CONFIG", DEFAULT_CONFIG), show_default=DEFAULT_CONFIG,
+              help="Config file (or $ALMA_GRAPH_CONFIG).")
+@click.option("--transport", type=click.Choice(["stdio", "http"]), default="stdio", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="HTTP bind address; any non-loopback one needs $ALMA_GRAPH_MCP_TOKEN.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="HTTP port.")
+@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]), default="WARNING",
+              show_default=True)
+def serve_mcp(config: Path, transport: str, host: str, port: int, log_level: str) -> None:
+    """The MCP server (stdio, or Streamable HTTP at /mcp). See docs/mcp.md."""
+    from alma_graph.mcp.server import serve as serve_mcp_server
+
+    try:
+        serve_mcp_server(config, transport, host, port, log_level)
+    except ALMAGraphError as exc:
+        _fail(exc, False)
+
+
+def _find_benchmark(name: str) -> Path | None:
+    for root in (Path.cwd(), Path(__file__).resolve().parent.parent):
+        candidate = root / "benchmarks" / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def bench(args: tuple[str, ...]) -> None:
+    """Run the retrieve latency benchmark.
+
+    Runs benchmarks/retrieve_latency.py from a source checkout; extra ARGS are passed on,
+    e.g. `alma-graph bench --sizes 1000`."""
+    script = _find_benchmark("retrieve_latency.py")
+    if script is None:
+        click.secho("error: benchmarks/retrieve_latency.py not found: it ships with the source repository, "
+                    "not the installed package; run this from a checkout", err=True, fg="red")
+        sys.exit(exitcodes.ERROR)
+    sys.exit(subprocess.call([sys.executable, str(script), *args]))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
