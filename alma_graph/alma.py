@@ -34,7 +34,10 @@ from alma_graph.models import (
     Outcome,
     UserPreference,
 )
+from alma_graph.hybrid import HybridRanker
+from alma_graph.lexical import LexicalIndex
 from alma_graph.ranking import Ranker
+from alma_graph.recipes import resolve as resolve_recipe
 from alma_graph.records import as_utc, new_row, to_memory, utcnow
 from alma_graph.scope import check_scope
 from alma_graph.validation import (
@@ -89,11 +92,12 @@ class ALMA:
         self.learner = Learner(self.store, config)
         self.events = EventEmitter()
         self.knowledge = KnowledgeGraph(self.store, config.extraction)
+        self.hybrid = HybridRanker(self.store, self.knowledge)
         self._closed = False
         try:
             self._sync_agents()
             self._index_dir = Path(config.storage_dir) / "index"
-            self._index, self._index_generation = self._open_index()
+            self._open_indexes()
         except BaseException:
             self.store.close()
             raise
@@ -123,17 +127,19 @@ class ALMA:
                 self.store.set_agent_links(name, Edge.INHERITS_FROM, agent.inherit_from)
                 self.store.set_agent_links(name, Edge.SHARES_WITH, [a for a in agent.share_with if a != "*"])
 
-    def _open_index(self) -> tuple[VectorIndex, int]:
-        """The saved vector index if it matches the graph, else one rebuilt from the graph."""
+    def _open_indexes(self) -> None:
+        """The saved vector index if it matches the graph (else rebuilt from it), and the
+        BM25 index, which is always derived from the graph's texts."""
         generation = self.store.generation()
         index = VectorIndex.load(self._index_dir, self.embedder.dimension, generation,
                                  self.store.active_memory_ids())
         if index is None:
-            index = self._rebuild_index()
+            index = self._rebuild_vectors()
             index.save(self._index_dir, generation)
-        return index, generation
+        self._index, self._index_generation = index, generation
+        self._lexical = self._build_lexical()
 
-    def _rebuild_index(self) -> VectorIndex:
+    def _rebuild_vectors(self) -> VectorIndex:
         index = VectorIndex(self.embedder.dimension)
         rows = self.store.memory_vectors()
         missing = [r for r in rows if r["embedding"] is None]
@@ -149,10 +155,18 @@ class ALMA:
         log.info("vector index rebuilt from the graph: %d memories", len(rows))
         return index
 
+    def _build_lexical(self) -> LexicalIndex:
+        lexical = LexicalIndex()
+        rows = self.store.memory_texts()
+        lexical.add([VectorEntry(r["id"], _owner(r), r["kind"]) for r in rows], [r["text"] for r in rows])
+        return lexical
+
     def _refresh_index(self) -> None:
         """On a shared server other processes write too: follow the graph's generation."""
         if self.store.shared and self.store.generation() != self._index_generation:
-            self._index, self._index_generation = self._rebuild_index(), self.store.generation()
+            generation = self.store.generation()
+            self._index, self._lexical = self._rebuild_vectors(), self._build_lexical()
+            self._index_generation = generation
 
     def close(self) -> None:
         """Save the vector index beside the graph and release the store."""
@@ -209,8 +223,9 @@ class ALMA:
 
     def _index_rows(self, rows: list[dict[str, Any]], generation: int) -> None:
         if rows:
-            self._index.add([VectorEntry(r["id"], _owner(r), r["kind"]) for r in rows],
-                            np.asarray([r["embedding"] for r in rows], dtype=np.float32))
+            entries = [VectorEntry(r["id"], _owner(r), r["kind"]) for r in rows]
+            self._index.add(entries, np.asarray([r["embedding"] for r in rows], dtype=np.float32))
+            self._lexical.add(entries, [r["text"] for r in rows])
         self._index_generation = generation
 
     def _agent_key(self, agent: str) -> str:
@@ -224,8 +239,13 @@ class ALMA:
     # -- retrieval -----------------------------------------------------------------------------
 
     def retrieve(self, task: str, agent: str, top_k: int | None = None, user_id: str | None = None,
-                 include_shared: bool = True) -> MemorySlice:
-        """The memories most relevant to ``task`` that ``agent`` may see, top_k per kind."""
+                 include_shared: bool = True, recipe: str | None = None, explain: bool = False,
+                 as_of: datetime | None = None) -> MemorySlice:
+        """The memories most relevant to ``task`` that ``agent`` may see, top_k per kind.
+
+        ``recipe`` names the ranker (default ``retrieval.recipe``, normally ``hybrid``);
+        ``explain=True`` attaches each result's per-signal ranks and graph paths;
+        ``as_of`` is the moment the query is asked (for "last week" and recency)."""
         self._check_open()
         started = time.perf_counter()
         task = check_text(task, "task", MAX_QUERY_CHARS)
@@ -233,30 +253,44 @@ class ALMA:
         top_k = check_top_k(top_k if top_k is not None else self.config.retrieval.default_top_k)
         if user_id is not None:
             user_id = check_name(user_id, "user_id")
+        ranker_recipe = resolve_recipe(recipe or self.config.retrieval.recipe, self.config.retrieval.recipes)
+        now = as_utc(as_of) or utcnow()
         self._refresh_index()
 
         visible = (self.store.visible_agents(agent, self.config.retrieval.max_inheritance_depth)
                    if include_shared else {agent: None})
+        owners_by_kind = {kind.value: list(visible) for kind in MemoryKind if kind is not MemoryKind.PREFERENCE}
+        if user_id is not None:
+            owners_by_kind[MemoryKind.PREFERENCE.value] = [f"user:{user_id}"]
         vector = self.embedder.embed(task)
-        n = max(self.config.retrieval.candidates_per_kind, top_k)
-        hits: dict[MemoryKind, list[tuple[str, float]]] = {}
-        for kind in MemoryKind:
-            owners = [f"user:{user_id}"] if kind is MemoryKind.PREFERENCE else list(visible)
-            if kind is MemoryKind.PREFERENCE and user_id is None:
-                continue
-            hits[kind] = self._index.search(vector, owners, kind.value, n)
+        ranked = self.hybrid.rank(task, vector, owners_by_kind, ranker_recipe, self._index, self._lexical, now)
 
-        rows = {r["id"]: r for r in self.store.get_memories([i for h in hits.values() for i, _ in h])}
-        now = utcnow()
+        rows = {r["id"]: r for r in self.store.get_memories([c.memory_id for cs in ranked.values() for c in cs])}
         result = MemorySlice(query=task, agent=agent)
-        for kind, kind_hits in hits.items():
-            candidates = [(rows[i], sim) for i, sim in kind_hits if i in rows and not rows[i]["archived"]]
-            # A user's preferences apply broadly, so they are ranked but never dropped as unrelated.
-            for scored in self.ranker.rank(candidates, now, top_k, filter_unrelated=kind is not MemoryKind.PREFERENCE):
-                owner = scored.row["agent"]
-                shared_from = visible.get(owner) if kind is not MemoryKind.PREFERENCE else None
-                memory = to_memory(scored.row, shared_from=shared_from)
-                memory.score, memory.score_breakdown = scored.score, scored.breakdown
+        floor = self.config.retrieval.min_similarity
+        for kind_value, candidates in ranked.items():
+            kind = MemoryKind(kind_value)
+            scored = []
+            for candidate in candidates:
+                row = rows.get(candidate.memory_id)
+                if row is None or row["archived"]:
+                    continue
+                # Found by similarity alone and barely similar: unrelated, so not returned.
+                # A user's preferences apply broadly and are never dropped.
+                if (kind is not MemoryKind.PREFERENCE and set(candidate.signals) <= {"dense"}
+                        and (candidate.cosine or 0.0) < floor):
+                    continue
+                scored.append((self.ranker.score(row, candidate.relevance, now, ranker_recipe.factors,
+                                                 candidate.cosine), candidate))
+            scored.sort(key=lambda pair: -pair[0].score)
+            for item, candidate in scored[:top_k]:
+                shared_from = visible.get(item.row["agent"]) if kind is not MemoryKind.PREFERENCE else None
+                memory = to_memory(item.row, shared_from=shared_from)
+                memory.score, memory.score_breakdown = item.score, item.breakdown
+                if explain:
+                    memory.explain = {"recipe": recipe or self.config.retrieval.recipe,
+                                      "signals": candidate.signals, "fused_rrf": round(candidate.fused, 6),
+                                      "paths": candidate.paths}
                 getattr(result, _SLICE_FIELDS[kind]).append(memory)
         result.retrieval_time_ms = (time.perf_counter() - started) * 1000
         self._emit(EventType.ACCESSED, agent, [m.id for m in result.all()], query=task)
@@ -517,6 +551,7 @@ class ALMA:
                 self.store.update_memory(row["id"], {"archived": True, "updated_at": now})
             generation = self.store.bump_generation()
         self._index.remove(r["id"] for r in rows)
+        self._lexical.remove(r["id"] for r in rows)
         self._index_generation = generation
         self._emit(EventType.DELETED, agent, [r["id"] for r in rows], archived=True)
         return len(rows)
@@ -564,6 +599,7 @@ class ALMA:
             "archived": archived,
             "graph": self.store.node_counts(),
             "indexed_vectors": len(self._index),
+            "indexed_texts": len(self._lexical),
         }
 
     # -- relationship context ---------------------------------------------------------------

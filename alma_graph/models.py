@@ -30,6 +30,7 @@ class _Memory:
     shared_from: str | None = None
     score: float = 0.0
     score_breakdown: dict[str, float] = field(default_factory=dict)
+    explain: dict[str, Any] | None = None  # retrieve(explain=True): per-signal ranks and graph paths
     archived: bool = False
 
     kind: MemoryKind = MemoryKind.OUTCOME  # each kind overrides it, and defines ``text``
@@ -196,9 +197,9 @@ class MemorySlice:
         for title, lines in sections:
             header = f"## {title}"
             kept: list[str] = []
-            cost = estimate_tokens(header)
+            cost = estimate_tokens(header + "\n")
             for line in lines:
-                line_cost = estimate_tokens(line)
+                line_cost = estimate_tokens(line + "\n")
                 if used + cost + line_cost > max_tokens:
                     break
                 kept.append(line)

@@ -1,7 +1,10 @@
-"""Ranking v1: ALMA's four factors plus feedback, over FAISS candidates.
+"""ALMA's factors on top of the fused relevance of the hybrid ranker (hybrid.py).
 
-score = w_similarity·cosine + w_recency·0.5^(age/half-life) + w_success·success rate
+score = w_similarity·relevance + w_recency·0.5^(age/half-life) + w_success·success rate
         + w_confidence·confidence + w_feedback·feedback
+
+``weights.similarity`` keeps ALMA's name; it weighs the fused relevance, which
+is the cosine rank alone under the ``similarity_only`` recipe.
 
 Each result keeps its per-factor breakdown so callers can see why it ranked.
 """
@@ -52,28 +55,23 @@ class Ranker:
         age_days = max(0.0, (now - when).total_seconds() / 86_400)
         return 0.5 ** (age_days / self.config.recency_half_life_days)
 
-    def score(self, row: dict[str, Any], similarity: float, now: datetime) -> Scored:
+    def score(self, row: dict[str, Any], relevance: float, now: datetime, factors: bool = True,
+              cosine: float | None = None) -> Scored:
+        """``relevance`` is the fused retrieval score in [0, 1]; the factors adjust it."""
         w = self.config.weights
-        factors = {
-            "similarity": similarity,
-            "recency": self.recency(row, now),
-            "success_rate": success_rate(row),
-            "confidence": float(row["confidence"] if row["confidence"] is not None else 1.0),
-            "feedback": float(row["feedback"] or 0.0),
-        }
-        total = (
-            w.similarity * factors["similarity"]
-            + w.recency * factors["recency"]
-            + w.success_rate * factors["success_rate"]
-            + w.confidence * factors["confidence"]
-            + w.feedback * factors["feedback"]
-        )
-        return Scored(row=row, score=total, breakdown={**factors, "total": total})
-
-    def rank(self, candidates: list[tuple[dict[str, Any], float]], now: datetime, top_k: int,
-             filter_unrelated: bool = True) -> list[Scored]:
-        """Score (row, cosine) candidates, drop the unrelated, keep the best ``top_k``."""
-        floor = self.config.min_similarity if filter_unrelated else float("-inf")
-        kept = [self.score(row, sim, now) for row, sim in candidates if sim >= floor]
-        kept.sort(key=lambda s: -s.score)
-        return kept[:top_k]
+        breakdown = {"relevance": relevance}
+        if cosine is not None:
+            breakdown["similarity"] = cosine
+        total = w.similarity * relevance
+        if factors:
+            parts = {
+                "recency": self.recency(row, now),
+                "success_rate": success_rate(row),
+                "confidence": float(row["confidence"] if row["confidence"] is not None else 1.0),
+                "feedback": float(row["feedback"] or 0.0),
+            }
+            breakdown.update(parts)
+            total += (w.recency * parts["recency"] + w.success_rate * parts["success_rate"]
+                      + w.confidence * parts["confidence"] + w.feedback * parts["feedback"])
+        breakdown["total"] = total
+        return Scored(row=row, score=total, breakdown=breakdown)

@@ -97,6 +97,18 @@ class VectorIndex:
                 if label != -1
             ]
 
+    def cosines(self, vector: np.ndarray, memory_ids: Iterable[str]) -> dict[str, float]:
+        """Cosine of the query with each listed memory that is in the index."""
+        with self._lock:
+            ids = [i for i in memory_ids if label_of(i) in self._entries]
+            if not ids:
+                return {}
+            matrix = np.vstack([self._index.reconstruct(label_of(i)) for i in ids])
+        return dict(zip(ids, (matrix @ np.asarray(vector, dtype=np.float32)).tolist()))
+
+    def entry(self, memory_id: str) -> VectorEntry | None:
+        return self._entries.get(label_of(memory_id))
+
     def vector(self, memory_id: str) -> np.ndarray | None:
         label = label_of(memory_id)
         with self._lock:

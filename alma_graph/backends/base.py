@@ -162,6 +162,9 @@ class GraphStore(ABC):
     def memory_vectors(self) -> list[dict[str, Any]]:
         return self.run(q.MEMORY_VECTORS, {"project_id": self.project_id})
 
+    def memory_texts(self) -> list[dict[str, Any]]:
+        return self.run(q.MEMORY_TEXTS, {"project_id": self.project_id})
+
     def active_memory_ids(self) -> set[str]:
         return {row["id"] for row in self.run(q.ACTIVE_MEMORY_IDS, {"project_id": self.project_id})}
 

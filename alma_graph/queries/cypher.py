@@ -154,6 +154,12 @@ WHERE m.project_id = $project_id AND m.archived = false
 RETURN m.id AS id, m.agent AS agent, m.kind AS kind, m.user_id AS user_id, m.text AS text, m.embedding AS embedding
 """
 
+MEMORY_TEXTS = """
+MATCH (m:Memory)
+WHERE m.project_id = $project_id AND m.archived = false
+RETURN m.id AS id, m.agent AS agent, m.kind AS kind, m.user_id AS user_id, m.text AS text
+"""
+
 ACTIVE_MEMORY_IDS = "MATCH (m:Memory) WHERE m.project_id = $project_id AND m.archived = false RETURN m.id AS id"
 
 COUNT_MEMORIES = """

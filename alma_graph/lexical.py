@@ -1,0 +1,90 @@
+"""The BM25 index over memory text, derived from the graph like the vectors.
+
+It lives in memory: built from the graph's memory texts on open (cheap — no
+embedding involved) and rebuilt lazily after writes, on the next search that
+needs it. Searches are restricted to the owners the reader may see through a
+weight mask applied before the top-k, never by filtering a global top-k.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from alma_graph.vectors import VectorEntry
+
+
+@dataclass
+class _Doc:
+    entry: VectorEntry
+    text: str
+
+
+class LexicalIndex:
+    def __init__(self) -> None:
+        self._docs: dict[str, _Doc] = {}
+        self._lock = threading.RLock()
+        self._retriever = None
+        self._order: list[_Doc] = []
+        self._dirty = True
+        self._stemmer = None
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def add(self, entries: list[VectorEntry], texts: list[str]) -> None:
+        with self._lock:
+            for entry, text in zip(entries, texts):
+                self._docs[entry.memory_id] = _Doc(entry, text)
+            self._dirty = True
+
+    def remove(self, memory_ids) -> None:
+        with self._lock:
+            for memory_id in memory_ids:
+                self._docs.pop(memory_id, None)
+            self._dirty = True
+
+    def _tokenize(self, texts: list[str], return_ids: bool):
+        import bm25s
+
+        if self._stemmer is None:
+            import Stemmer
+
+            self._stemmer = Stemmer.Stemmer("english")
+        return bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False,
+                              return_ids=return_ids)
+
+    def _ensure_built(self) -> None:
+        if not self._dirty:
+            return
+        import bm25s
+
+        self._order = list(self._docs.values())
+        if self._order:
+            retriever = bm25s.BM25()
+            retriever.index(self._tokenize([d.text for d in self._order], True), show_progress=False)
+            self._retriever = retriever
+        else:
+            self._retriever = None
+        self._dirty = False
+
+    def search(self, query: str, owners: set[str], kind: str, n: int) -> list[tuple[str, float]]:
+        """Up to ``n`` (memory id, BM25 score) of ``kind`` among ``owners``' memories, score > 0."""
+        with self._lock:
+            self._ensure_built()
+            if self._retriever is None:
+                return []
+            mask = np.fromiter((d.entry.kind == kind and d.entry.owner in owners for d in self._order),
+                               dtype=np.float32, count=len(self._order))
+            allowed = int(mask.sum())
+            if allowed == 0:
+                return []
+            tokens = self._tokenize([query], False)
+            if not tokens or not tokens[0]:
+                return []
+            k = min(n, len(self._order))
+            docs, scores = self._retriever.retrieve(tokens, k=k, show_progress=False, weight_mask=mask)
+            return [(self._order[i].entry.memory_id, float(s))
+                    for i, s in zip(docs[0].tolist(), scores[0].tolist()) if s > 0]
