@@ -39,9 +39,11 @@ def print_table(headers: list[str], rows: list[list], title: str | None = None) 
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
 
 
-def write_results(name: str, payload: dict) -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
+def write_results(name: str, payload: dict, path: str | Path | None = None) -> Path:
+    """Write ``payload`` (with the run's time and machine) to ``path``, by default
+    ``benchmarks/results/<name>.json``."""
+    path = Path(path) if path is not None else RESULTS / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "benchmark": name,
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
