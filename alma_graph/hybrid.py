@@ -149,8 +149,9 @@ class HybridRanker:
         for row in self.store.session_memories(sessions):
             if row["kind"] == kind and row["agent"] in owners and row["sequence"] is not None:
                 by_session.setdefault(row["session_id"], []).append(row)
+        # an anchor may itself be another anchor's neighbour: a reply next to the best hit counts
         out: list[tuple[str, float]] = []
-        seen = set(anchor_rows)
+        seen: set[str] = set()
         for anchor in anchors:
             row = anchor_rows.get(anchor.memory_id)
             if row is None or row["sequence"] is None:

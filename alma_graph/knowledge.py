@@ -108,7 +108,8 @@ class KnowledgeGraph:
         if not self.config.enabled or not rows:
             return [None] * len(rows)
         texts = [extraction_text(r) for r in rows]
-        return self.extractor.extract_batch(texts, speakers=[r.get("speaker") for r in rows])
+        extractions = self.extractor.extract_batch(texts, speakers=[r.get("speaker") for r in rows])
+        return _share_batch_names(texts, extractions)
 
     def write(self, rows: list[dict[str, Any]], extractions: list) -> None:
         """Entities, MENTIONS and dated RELATED edges for freshly created memories.
@@ -264,3 +265,27 @@ class KnowledgeGraph:
 
 def _holds(valid_from: datetime | None, valid_to: datetime | None, when: datetime) -> bool:
     return (valid_from is None or valid_from <= when) and (valid_to is None or valid_to > when)
+
+
+def _share_batch_names(texts: list[str], extractions: list) -> list:
+    """Names found anywhere in a batch also count where NER missed them in another text
+    of the same batch ("Acme Corp" recognised in one sentence, not in the next) — the
+    batch's own version of matching against the project's known entity names."""
+    import re
+    from dataclasses import replace
+
+    names = {e.name.lower(): e for x in extractions for e in x.entities if e.type != "DATE" and len(e.name) >= 3}
+    if len(texts) < 2 or not names:
+        return extractions
+    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b", re.I)
+    out = []
+    for text, extraction in zip(texts, extractions):
+        have = {e.norm_name for e in extraction.entities}
+        extra = []
+        for match in pattern.finditer(text):
+            entity = names[match.group(1).lower()]
+            if entity.norm_name not in have:
+                have.add(entity.norm_name)
+                extra.append(entity)
+        out.append(replace(extraction, entities=extraction.entities + tuple(extra)) if extra else extraction)
+    return out

@@ -212,7 +212,7 @@ class GraphStore(ABC):
         return self.run(q.SESSION_MEMORIES, {"project_id": self.project_id, "sessions": sessions})
 
     def memories_between(self, start: Any, end: Any) -> list[dict[str, Any]]:
-        return self.run(q.MEMORIES_BETWEEN, {"project_id": self.project_id, "start": start, "end": end})
+        return self.run(q.MEMORIES_BETWEEN, {"project_id": self.project_id, "window_start": start, "window_end": end})
 
     def memory_counts(self) -> list[dict[str, Any]]:
         return self.run(q.COUNT_MEMORIES, {"project_id": self.project_id})

@@ -250,6 +250,6 @@ RETURN m.id AS id, m.session_id AS session_id, m.sequence AS sequence, m.agent A
 # Memories in a time window, for the time signal.
 MEMORIES_BETWEEN = """
 MATCH (m:Memory)
-WHERE m.project_id = $project_id AND m.archived = false AND m.occurred_at >= $start AND m.occurred_at < $end
+WHERE m.project_id = $project_id AND m.archived = false AND m.occurred_at >= $window_start AND m.occurred_at < $window_end
 RETURN m.id AS id, m.agent AS agent, m.kind AS kind, m.user_id AS user_id
 """
