@@ -1,0 +1,54 @@
+"""Checks on the arguments of the ingestion entry points, made before anything is read."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from alma_graph.ingest.errors import IngestError
+from alma_graph.scope import check_scope
+from alma_graph.validation import check_label, check_name
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
+
+
+def check_path(path: Any) -> Path:
+    if not isinstance(path, (str, Path)) or not str(path).strip():
+        raise IngestError(f"path must be a file or directory path, got {path!r}")
+    resolved = Path(path).expanduser()
+    if not resolved.exists():
+        raise IngestError(f"path {str(path)!r} does not exist")
+    return resolved
+
+
+def check_alma(alma: Any) -> None:
+    for method in ("add_knowledge_batch", "add_preference", "add_anti_pattern", "learn", "store", "config"):
+        if not hasattr(alma, method):
+            raise IngestError(f"the first argument must be an ALMA instance, got {type(alma).__name__}")
+
+
+def check_domain(alma: Any, agent: str, domain: str | None, default: str) -> tuple[str, bool]:
+    """(domain, explicit). An explicit domain the agent may not learn is refused before anything is read."""
+    if domain is None:
+        return default, False
+    domain = check_label(domain, "domain")
+    check_scope(alma.config, agent, domain, "domain")
+    return domain, True
+
+
+def check_bound(value: Any, what: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise IngestError(f"{what} must be an integer between {low:,} and {high:,}, got {value!r}")
+    return value
+
+
+def user_id_for(speaker: str, given: str | None) -> str:
+    """Whose preference a user turn states: the caller's ``user_id``, else the speaker's name made id-safe."""
+    if given is not None:
+        return given
+    candidate = _UNSAFE.sub("_", speaker).strip("_.-")[:64] or "user"
+    try:
+        return check_name(candidate, "user_id")
+    except Exception:
+        return "user"
