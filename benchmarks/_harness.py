@@ -100,7 +100,8 @@ class ErrorLog:
         entry["count"] += 1
         if len(entry["examples"]) < self.keep:
             entry["examples"].append({"where": where, "error": message[:500]})
-            print(f"  WARNING: {recipe} failed on {where}: {message[:300]}")
+            first_line = (message.splitlines() or [""])[0]
+            print(f"  WARNING: {recipe} failed on {where}: {first_line[:200]}")
 
     def count(self, recipe: str) -> int:
         return self.by_recipe.get(recipe, {}).get("count", 0)
