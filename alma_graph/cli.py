@@ -4,6 +4,8 @@
     alma-graph learn --agent qa --task "Test the login form" --strategy "Boundary values" --outcome success
     alma-graph retrieve "Test the signup form" --agent qa [--json | --prompt]
     alma-graph stats --json
+    alma-graph ingest docs/ --agent dev                # or --conversations ~/chatgpt-export/conversations.json
+    alma-graph context "Acme Corp" --agent dev         # an entity's relationships
     alma-graph serve mcp [--transport http]
 
 Every command that touches a store takes ``--config`` (default ``.alma/config.yaml``
@@ -107,6 +109,8 @@ def store_command(fn: Callable[..., Any]) -> Callable[..., Any]:
             _echo_json(data)
         else:
             click.echo(render(data))
+        if isinstance(data, dict) and data.get("ok") is False:  # e.g. an ingestion that left files out
+            sys.exit(exitcodes.ERROR)
 
     return wrapper
 
@@ -347,6 +351,36 @@ def restore(alma: "ALMA", memory_ids: tuple[str, ...]):
     return TOOLS["alma_restore"](alma, memory_ids=list(memory_ids)), lambda d: f"restored {d['restored']} memories"
 
 
+@main.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--agent", "-a", required=True, help="The agent whose memory it goes into.")
+@click.option("--directory", "source", flag_value="directory", default=True,
+              help="PATH holds text, Markdown and code files (default).")
+@click.option("--conversations", "source", flag_value="conversations",
+              help="PATH is a chat export, or a folder of them (Claude Code, ChatGPT, Claude.ai, Codex, Slack, text).")
+@click.option("--domain", "-d", help="File everything under this domain (scope-checked).")
+@click.option("--user-id", "-u", help="Conversations: whose preferences the user turns state.")
+@click.option("--format", "chat_format", help="Conversations: force a chat format instead of detecting it.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
+@store_command
+def ingest(alma: "ALMA", path: Path, agent: str, source: str, domain: str | None, user_id: str | None,
+           chat_format: str | None, progress: bool | None):
+    """Read files or chat exports into an agent's memory (again: adds nothing new).
+
+    Exits 1 when some file could not be read or some item not written; the report says which."""
+    from alma_graph.errors import ValidationError
+    from alma_graph.ingest import ingest_conversations, ingest_directory
+
+    if source == "directory":
+        if user_id is not None or chat_format is not None:
+            raise ValidationError("--user-id and --format apply to --conversations only")
+        report = ingest_directory(alma, path, agent, domain=domain, show_progress=progress)
+    else:
+        report = ingest_conversations(alma, path, agent, user_id=user_id, format=chat_format, domain=domain,
+                                      show_progress=progress)
+    return {**report.as_dict(), "ok": report.ok}, lambda _: report.summary()
+
+
 def _render_context(data: dict[str, Any]) -> str:
     head = f"{data['entity']} ({data['type']}): {len(data['facts'])} facts, {len(data['memories'])} memories"
     rows = [[f["subject"], f["predicate"], f["object"], "" if f["current"] else f"until {f['valid_to'][:10]}",
@@ -384,14 +418,16 @@ def serve() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="HTTP bind address; any non-loopback one needs $ALMA_GRAPH_MCP_TOKEN.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="HTTP port.")
+@click.option("--allow-path", "allow_paths", multiple=True, type=click.Path(file_okay=False),
+              help="A folder alma_ingest may read (repeatable; default: the project folder of --config).")
 @click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]), default="WARNING",
               show_default=True)
-def serve_mcp(config: Path, transport: str, host: str, port: int, log_level: str) -> None:
+def serve_mcp(config: Path, transport: str, host: str, port: int, allow_paths: tuple[str, ...], log_level: str) -> None:
     """The MCP server (stdio, or Streamable HTTP at /mcp). See docs/mcp.md."""
     from alma_graph.mcp.server import serve as serve_mcp_server
 
     try:
-        serve_mcp_server(config, transport, host, port, log_level)
+        serve_mcp_server(config, transport, host, port, log_level, list(allow_paths) or None)
     except ALMAGraphError as exc:
         _fail(exc, False)
 

@@ -12,6 +12,9 @@ functions, so adding an operation is one decorated function here::
         \"\"\"What the graph relates to an entity.\"\"\"
         return {"relations": to_jsonable(alma.related(entity, agent, predicate=predicate))}
 
+A tool that takes file-system paths declares them (``paths=("path",)``) so the
+MCP server can confine them to the folders it may read.
+
 Library errors (``ALMAGraphError``) propagate unchanged; each front end turns
 them into its own error form (an MCP tool error, a CLI exit code).
 """
@@ -54,6 +57,7 @@ class ToolSpec:
     read_only: bool = False
     destructive: bool = False
     idempotent: bool = False
+    paths: tuple[str, ...] = ()  # parameters naming files on the server: a server may confine them
 
     def parameters(self) -> list[inspect.Parameter]:
         """The tool's arguments: the function's parameters after ``alma``, annotations evaluated."""
@@ -77,13 +81,16 @@ TOOLS: dict[str, ToolSpec] = {}
 RESOURCES: dict[str, ResourceSpec] = {}
 
 
-def tool(name: str, *, read_only: bool = False, destructive: bool = False, idempotent: bool = False):
-    """Register a function as the tool ``name``; its docstring is the tool's description."""
+def tool(name: str, *, read_only: bool = False, destructive: bool = False, idempotent: bool = False,
+         paths: tuple[str, ...] = ()):
+    """Register a function as the tool ``name``; its docstring is the tool's description.
+    ``paths`` names the parameters that are file-system paths (the MCP server confines them)."""
 
     def register(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
         if name in TOOLS:
             raise ValueError(f"tool {name!r} is registered twice")
-        TOOLS[name] = ToolSpec(name, fn, inspect.cleandoc(fn.__doc__ or name), read_only, destructive, idempotent)
+        TOOLS[name] = ToolSpec(name, fn, inspect.cleandoc(fn.__doc__ or name), read_only, destructive, idempotent,
+                               tuple(paths))
         return fn
 
     return register
@@ -312,6 +319,36 @@ def path(
     """The shortest chain of facts linking two entities, as the agent may see them (empty when none)."""
     facts = alma.path(a, b, agent, max_hops=max_hops, as_of=as_of)
     return {"from": a, "to": b, "found": bool(facts), "facts": [fact_to_dict(f) for f in facts]}
+
+
+# -- ingestion --------------------------------------------------------------------------------------
+
+@tool("alma_ingest", idempotent=True, paths=("path",))
+def ingest(
+    alma: "ALMA",
+    path: Annotated[str, Field(description="A file or folder on the server's machine.")],
+    agent: AgentName,
+    source: Annotated[Literal["directory", "conversations"], Field(
+        description="'directory': text, Markdown and code files; 'conversations': chat exports "
+                    "(Claude Code, ChatGPT, Claude.ai, Codex, Slack, plain text).")] = "directory",
+    domain: Annotated[str | None, Field(description="File everything under this domain (scope-checked).")] = None,
+    user_id: Annotated[str | None, Field(description="conversations only: whose preferences the user turns state.")] = None,
+    format: Annotated[str | None, Field(description="conversations only: force a chat format instead of detecting it.")] = None,
+) -> dict[str, Any]:
+    """Read files or chat exports into the agent's memory: knowledge chunks, and from conversations also
+    outcomes, anti-patterns and preferences. Ingesting the same files again adds nothing. The result counts
+    what was added, already present, refused by scope, skipped and unreadable."""
+    from alma_graph.errors import ValidationError
+    from alma_graph.ingest import ingest_conversations, ingest_directory
+
+    if source == "directory":
+        if user_id is not None or format is not None:
+            raise ValidationError("user_id and format apply to source='conversations' only")
+        report = ingest_directory(alma, path, agent, domain=domain, show_progress=False)
+    else:
+        report = ingest_conversations(alma, path, agent, user_id=user_id, format=format, domain=domain,
+                                      show_progress=False)
+    return {**report.as_dict(), "ok": report.ok}
 
 
 # -- resources ---------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.timeout(300)
 EXPECTED_TOOLS = {
     "alma_retrieve", "alma_learn", "alma_add_preference", "alma_add_knowledge", "alma_add_anti_pattern",
     "alma_record_usage", "alma_record_feedback", "alma_forget", "alma_stats", "alma_health",
-    "alma_restore", "alma_entity_context", "alma_related", "alma_path",
+    "alma_restore", "alma_entity_context", "alma_related", "alma_path", "alma_ingest",
 }
 TOKEN = "test-token-7f3a9c1e5b2d4068"
 
@@ -187,6 +187,24 @@ def test_every_tool_over_stdio(stdio):
     forgotten = ok(tool("alma_forget", memory_ids=[anti["anti_pattern"]["id"]]))
     assert forgotten == {"archived": 1}
     assert ok(tool("alma_restore", memory_ids=[anti["anti_pattern"]["id"]])) == {"restored": 1}
+
+
+def test_ingest_reads_only_inside_the_allowed_folders(stdio, tmp_path):
+    docs = stdio.folder / "docs"
+    docs.mkdir()
+    (docs / "deploy.md").write_text("# Deploy\n\nThe billing job runs on Kubernetes and reads its settings from Vault.\n")
+    report = ok(stdio.tool("alma_ingest", path=str(docs), agent="senior", domain="testing_strategy"))
+    assert report["ok"] is True and report["added"]["domain_knowledge"] == 1 and report["files_ingested"] == 1
+    again = ok(stdio.tool("alma_ingest", path=str(docs), agent="senior", domain="testing_strategy"))
+    assert sum(again["added"].values()) == 0 and again["duplicates"] == {"domain_knowledge": 1}
+
+    outside = tmp_path / "secrets"
+    outside.mkdir()
+    (outside / "notes.md").write_text("# Keys\n\nNot for the memory store.\n")
+    for path in (str(outside), str(docs / ".." / ".." / outside.name), "/etc"):
+        assert "PathNotAllowed" in error_text(stdio.tool("alma_ingest", path=path, agent="senior"))
+    scope = error_text(stdio.tool("alma_ingest", path=str(docs), agent="junior", domain="production_access"))
+    assert "ScopeViolationError" in scope
 
 
 def test_bad_arguments_are_tool_errors_and_the_server_stays_up(stdio):

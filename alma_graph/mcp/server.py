@@ -59,14 +59,30 @@ alma_record_usage or alma_record_feedback. Writes are checked against each agent
 
 # -- tools and resources -------------------------------------------------------------------------
 
-def _mcp_tool(spec: ToolSpec, alma: "ALMA", lock: threading.Lock) -> "Tool":
-    """An SDK tool for ``spec``: the same parameters minus ``alma``, library errors as tool errors."""
+def confine(value: str, roots: list[Path]) -> str:
+    """``value`` as an absolute path if it lies within one of ``roots``, else a tool error."""
+    resolved = Path(value).expanduser().resolve()
+    if not any(resolved == root or resolved.is_relative_to(root) for root in roots):
+        from mcp.server.mcpserver.exceptions import ToolError
+
+        allowed = ", ".join(str(r) for r in roots) or "none"
+        raise ToolError(f"PathNotAllowed: {value!r} is outside the folders this server may read ({allowed}); "
+                        f"start it with --allow-path DIR to allow another")
+    return str(resolved)
+
+
+def _mcp_tool(spec: ToolSpec, alma: "ALMA", lock: threading.Lock, roots: list[Path]) -> "Tool":
+    """An SDK tool for ``spec``: the same parameters minus ``alma``, library errors as tool errors,
+    path parameters confined to ``roots``."""
     from mcp.server.mcpserver.exceptions import ToolError
     from mcp.server.mcpserver.tools import Tool
     from mcp_types import ToolAnnotations
     from pydantic import ConfigDict
 
     def call(**arguments: Any) -> dict[str, Any]:
+        for name in spec.paths:
+            if arguments.get(name) is not None:
+                arguments[name] = confine(arguments[name], roots)
         with lock:
             try:
                 return spec(alma, **arguments)
@@ -102,15 +118,25 @@ def _mcp_resource(spec: ResourceSpec, alma: "ALMA", lock: threading.Lock):
                                           mime_type="application/json")
 
 
-def build_server(alma: "ALMA") -> "MCPServer":
-    """An MCP server exposing ``alma`` through every registered tool and resource."""
+def project_folder(config: str | os.PathLike) -> Path:
+    """The folder a config file belongs to: the one holding ``.alma/``, else the file's own."""
+    path = Path(config).resolve()
+    return path.parent.parent if path.parent.name == ".alma" else path.parent
+
+
+def build_server(alma: "ALMA", allowed_paths: list[str | os.PathLike] | None = None) -> "MCPServer":
+    """An MCP server exposing ``alma`` through every registered tool and resource.
+
+    Tools that read files (``alma_ingest``) may only read under ``allowed_paths``
+    (default: the current directory)."""
     from mcp.server import MCPServer
 
     from alma_graph import __version__
 
+    roots = [Path(p).expanduser().resolve() for p in (allowed_paths if allowed_paths is not None else [Path.cwd()])]
     lock = threading.Lock()  # one store, one call at a time
     server = MCPServer("alma-graph", version=__version__, instructions=INSTRUCTIONS,
-                       tools=[_mcp_tool(spec, alma, lock) for spec in TOOLS.values()])
+                       tools=[_mcp_tool(spec, alma, lock, roots) for spec in TOOLS.values()])
     for spec in RESOURCES.values():
         server.add_resource(_mcp_resource(spec, alma, lock))
     return server
@@ -189,17 +215,24 @@ def open_alma(config: str | os.PathLike) -> "ALMA":
 
 
 def serve(config: str | os.PathLike = ".alma/config.yaml", transport: str = "stdio", host: str = DEFAULT_HOST,
-          port: int = DEFAULT_PORT, log_level: str = "WARNING") -> None:
-    """Run the MCP server until the client disconnects (stdio) or the process is stopped (http)."""
+          port: int = DEFAULT_PORT, log_level: str = "WARNING",
+          allow_paths: list[str | os.PathLike] | None = None) -> None:
+    """Run the MCP server until the client disconnects (stdio) or the process is stopped (http).
+
+    ``allow_paths``: folders ``alma_ingest`` may read (default: the project folder of ``config``)."""
     if transport not in TRANSPORTS:
         raise ConfigError(f"transport must be one of {', '.join(TRANSPORTS)}, got {transport!r}")
     logging.basicConfig(level=log_level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     token = token_from_env()
     if transport == "http":
         check_http_policy(host, token)  # before the slow part: refuse early
+    roots = list(allow_paths) if allow_paths else [project_folder(config)]
+    for root in roots:
+        if not Path(root).expanduser().is_dir():
+            raise ConfigError(f"--allow-path {root}: not a directory")
     alma = open_alma(config)
     try:
-        server = build_server(alma)
+        server = build_server(alma, roots)
         if transport == "stdio":
             # A plain SIGTERM would skip close(); turn it into a normal exit.
             signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -224,6 +257,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--host", default=DEFAULT_HOST,
                         help=f"HTTP bind address (default {DEFAULT_HOST}; any other address needs ${TOKEN_ENV})")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"HTTP port (default {DEFAULT_PORT})")
+    parser.add_argument("--allow-path", action="append", default=None, metavar="DIR", dest="allow_paths",
+                        help="a folder alma_ingest may read (repeatable; default: the project folder of --config)")
     parser.add_argument("--log-level", default="WARNING",
                         choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], help="log level on stderr")
     return parser
@@ -235,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = add_arguments(argparse.ArgumentParser(prog="python -m alma_graph.mcp", description=__doc__.splitlines()[0]))
     args = parser.parse_args(argv)
     try:
-        serve(args.config, args.transport, args.host, args.port, args.log_level)
+        serve(args.config, args.transport, args.host, args.port, args.log_level, args.allow_paths)
     except ALMAGraphError as exc:
         print(f"alma-graph mcp: {type(exc).__name__}: {exc}", file=sys.stderr)
         return exit_code_for(exc)
