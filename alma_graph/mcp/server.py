@@ -9,6 +9,9 @@ environment variable ``ALMA_GRAPH_MCP_TOKEN`` is set, every request must carry
 that variable is refused, so the memory store is never open to a network by
 accident.
 
+Tools that read files (``alma_ingest``) read only under the ``--allow-path``
+folders (default: the project folder holding ``.alma/``).
+
 One ``ALMA`` is opened before the server starts (a bad config or a locked store
 fails at once, with its exit code) and closed when it stops. Tool calls run on
 worker threads, one at a time. A library error (``ALMAGraphError``) comes back
