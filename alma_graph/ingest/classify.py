@@ -54,7 +54,8 @@ _REASON = re.compile(r"\b(?:because|since|due to|which (?:causes|caused|leads to
 _ALTERNATIVE = re.compile(
     r"(?:\buse\s+(?P<a>.+?)\s+instead\b|\binstead,?\s+(?:use\s+|try\s+|we\s+|you should\s+)?(?P<b>.+)$|"
     r"\bswitch(?:ed)?\s+to\s+(?P<c>.+)$|\bthe fix (?:is|was) to\s+(?P<d>.+)$|\bbetter to\s+(?P<e>.+)$|"
-    r"^use\s+(?P<f>.+)$|\bprefer\s+(?P<g>.+)$|^(?P<h>[A-Za-z].{2,300}?),?\s+instead[.!]?$)", _I)
+    r"^use\s+(?P<f>.+)$|(?:^|[;—]\s*)(?P<h>[A-Za-z][^;:—]{2,300}?),?\s+instead[.!]?$)", _I)
+_ACTION = re.compile(r"^(?:[A-Za-z]+ing|to)\b", _I)  # "Raising ...", "Using ...", "To ..."
 _DETERMINERS = [[w] for w in ("a", "an", "the", "any", "every", "each", "no", "this", "that", "A", "An", "The", "Any", "No")]
 _ADVICE = re.compile(r"^(?:please\s+)?(?:don't|do not|never|avoid|stop)\s+(?P<what>.+?)\s*[,;:—-]?\s*"
                      r"\b(?:because|since|due to)\b\s*(?P<why>.+)$", _I)
@@ -77,7 +78,7 @@ CATEGORIES: list[tuple[str, re.Pattern]] = [
     ("workflow", re.compile(r"\b(?:commits?|branch\w*|PRs?|pull requests?|reviews?|merge\w*|deploy\w*|releases?|"
                             r"push\w*|git|CI|rebase\w*)\b", _I)),
     ("tools", re.compile(r"\b(?:library|libraries|framework|package manager|packages?|editor|IDE|vim|vs ?code|docker|"
-                         r"pip|npm|yarn|pnpm|poetry|uv|tools?|database|postgres\w*|mysql|sqlite|redis|kubernetes)\b", _I)),
+                         r"pip|npm|yarn|pnpm|poetry|uv|tools?|dependenc(?:y|ies)|database|postgres\w*|mysql|sqlite|redis|kubernetes)\b", _I)),
     ("communication", re.compile(r"\b(?:answers?|repl(?:y|ies)|respon(?:d|ses?)|explain\w*|concise|brief|short|verbose|"
                                  r"detail\w*|tone|emojis?|bullets?|summar\w+|markdown|wording|jargon|language)\b", _I)),
 ]
@@ -146,7 +147,9 @@ def _alternative(text: str) -> str | None:
     if not match:
         return None
     value = next((g for g in match.groups() if g), "")
-    value = _clean(value)
+    value = re.sub(r"^(?:next time|in future|from now on),?\s+", "", _clean(value), flags=_I)
+    value = re.sub(r"^(?:use|try)\s+", "", value, flags=_I)
+    value = _clean(re.sub(r",?\s+instead$", "", value, flags=_I))
     return value or None
 
 
@@ -180,14 +183,25 @@ def _anti_pattern(sentence: str, following: str | None) -> tuple[Extraction, boo
         return None
     subject = _clean(body[:failure.start()])
     subject = re.sub(r"\s+(?:is|was|were|are|keeps?|kept|always|still|just|will|would|can|could|has|have|had)$", "", subject, flags=_I)
-    if len(subject) < 4 or subject.lower() in {"it", "this", "that", "the build", "the test", "they"}:
+    if len(subject) < 4 or subject.lower() in {"it", "this", "that", "they"}:
         subject = _clean(re.split(r"\bbecause\b|\binstead\b", body, maxsplit=1, flags=_I)[0])
     why = _clean(reason.group("why")) if reason else ""
     if reason and alternative:
         why = _clean(re.split(r"[;—]|\buse\b|\binstead\b|\bswitch", why, maxsplit=1, flags=_I)[0])
-    if not why:
-        why = _clean(body[failure.start():].split(";")[0])
-    return Extraction(MemoryKind.ANTI_PATTERN, {"pattern": subject, "why_bad": why, "better_alternative": alternative},
+    failed = _clean(body[:reason.start() + failure.start()] if reason else body[:failure.end()])
+    if why and not _ACTION.match(subject):
+        # "The deploy failed because the migration locked the table": the thing to avoid is the cause.
+        pattern, why = why, failed
+    elif why:
+        # "Raising max_connections failed because ...": the action is the thing to avoid.
+        pattern = subject
+    elif _ACTION.match(subject):
+        # "Using the cache broke the build; use ... instead": the action, and what it broke.
+        pattern, why = subject, _clean(re.split(r"[;—]", body[failure.start():])[0])
+    else:
+        # "The build broke; use the lockfile instead": no reason given, the failure is both.
+        pattern = why = failed
+    return Extraction(MemoryKind.ANTI_PATTERN, {"pattern": pattern, "why_bad": why, "better_alternative": alternative},
                       body + (" " + following.strip() if used_next else ""), "failed_because"), used_next
 
 

@@ -2,7 +2,8 @@
 
 Speaker-prefixed lines ("Dana: can we ship Friday?"), optionally after a
 bracketed timestamp ("[2024-03-04 10:15] Dana: ..."), make a dialogue when at
-least two different speakers appear; lines without a prefix continue the
+least two different speakers appear and one of them speaks twice (or every line
+has a speaker); lines without a prefix continue the
 previous turn. Otherwise the text is read as notes: one turn per paragraph,
 spoken by "user". Speakers named user / human / me are the user; assistant / AI
 / Claude / ChatGPT / bot and the like are the assistant; anyone else is a
@@ -48,8 +49,12 @@ def _speaker_of(line: str) -> re.Match | None:
 def _dialogue(text: str) -> list[Turn]:
     lines = text.splitlines()
     matches = [_speaker_of(line) for line in lines]
-    speakers = {m.group("speaker").lower() for m in matches if m}
-    if len(speakers) < 2:
+    names = [m.group("speaker").lower() for m in matches if m]
+    speakers = set(names)
+    every_line = all(m for line, m in zip(lines, matches) if line.strip())
+    # A dialogue has two or more speakers, and either someone speaks twice or every line has a speaker
+    # ("Idea: ..." / "Second: ..." notes have neither).
+    if len(speakers) < 2 or (len(names) == len(speakers) and not every_line):
         return []
     turns: list[Turn] = []
     for line, match in zip(lines, matches):
