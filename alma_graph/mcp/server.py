@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import hmac
 import inspect
 import ipaddress
@@ -127,17 +128,18 @@ def project_folder(config: str | os.PathLike) -> Path:
     return path.parent.parent if path.parent.name == ".alma" else path.parent
 
 
-def build_server(alma: "ALMA", allowed_paths: list[str | os.PathLike] | None = None) -> "MCPServer":
+def build_server(alma: "ALMA", allowed_paths: list[str | os.PathLike] | None = None,
+                 lock: threading.Lock | None = None) -> "MCPServer":
     """An MCP server exposing ``alma`` through every registered tool and resource.
 
     Tools that read files (``alma_ingest``) may only read under ``allowed_paths``
-    (default: the current directory)."""
+    (default: the current directory). Calls hold ``lock`` (one store, one call at a time)."""
     from mcp.server import MCPServer
 
     from alma_graph import __version__
 
     roots = [Path(p).expanduser().resolve() for p in (allowed_paths if allowed_paths is not None else [Path.cwd()])]
-    lock = threading.Lock()  # one store, one call at a time
+    lock = lock or threading.Lock()
     server = MCPServer("alma-graph", version=__version__, instructions=INSTRUCTIONS,
                        tools=[_mcp_tool(spec, alma, lock, roots) for spec in TOOLS.values()])
     for spec in RESOURCES.values():
@@ -217,6 +219,20 @@ def open_alma(config: str | os.PathLike) -> "ALMA":
         return ALMA(settings)
 
 
+def _terminate(alma: "ALMA", lock: threading.Lock, *_: Any) -> None:
+    """SIGTERM on stdio: save and release the store, then exit at once. (An ordinary exit
+    would wait for the SDK's stdin reader thread, which blocks until the client closes the pipe.)"""
+    if not lock.acquire(timeout=30):  # let a running tool call finish its write
+        log.error("a tool call is still running after 30 s; closing the store anyway")
+    try:
+        alma.close()
+    except Exception:
+        log.exception("closing the store on SIGTERM failed")
+    finally:
+        sys.stderr.flush()
+        os._exit(0)
+
+
 def serve(config: str | os.PathLike = ".alma/config.yaml", transport: str = "stdio", host: str = DEFAULT_HOST,
           port: int = DEFAULT_PORT, log_level: str = "WARNING",
           allow_paths: list[str | os.PathLike] | None = None) -> None:
@@ -234,11 +250,11 @@ def serve(config: str | os.PathLike = ".alma/config.yaml", transport: str = "std
         if not Path(root).expanduser().is_dir():
             raise ConfigError(f"--allow-path {root}: not a directory")
     alma = open_alma(config)
+    lock = threading.Lock()
     try:
-        server = build_server(alma, roots)
+        server = build_server(alma, roots, lock)
         if transport == "stdio":
-            # A plain SIGTERM would skip close(); turn it into a normal exit.
-            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+            signal.signal(signal.SIGTERM, functools.partial(_terminate, alma, lock))
             server.run("stdio")
         else:
             import uvicorn
