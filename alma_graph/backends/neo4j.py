@@ -10,6 +10,7 @@ and re-syncs it when the graph's write generation moves (see
 from __future__ import annotations
 
 import logging
+import time as time_module
 from contextlib import contextmanager
 from datetime import date, datetime, time, timezone
 from typing import Any
@@ -22,6 +23,7 @@ from alma_graph.queries import neo4j as nq
 log = logging.getLogger(__name__)
 
 CONNECTION_TIMEOUT_S = 15.0
+RETRY_DELAYS_S = (0.05, 0.1, 0.2, 0.5, 1.0)
 _PLAIN = (str, int, float, bool, type(None))
 
 
@@ -95,15 +97,23 @@ class Neo4jStore(GraphStore):
         with self._lock:
             if self._session is None:
                 raise StorageError(f"the Neo4j store at {self.location} is closed")
-            runner = self._tx if self._tx is not None else self._session
-            try:
-                result = runner.run(query, params or {})
-                keys = result.keys()
-                return [{k: _native(v) for k, v in zip(keys, record.values())} for record in result]
-            except self._neo4j.exceptions.Neo4jError as exc:
-                raise StorageError(f"Neo4j rejected a statement: {exc.code}: {exc.message}") from exc
-            except self._neo4j.exceptions.DriverError as exc:
-                raise StorageError(f"lost the connection to Neo4j at {self.uri}: {exc}") from exc
+            in_transaction = self._tx is not None
+            runner = self._tx if in_transaction else self._session
+            for delay in (*RETRY_DELAYS_S, None):
+                try:
+                    result = runner.run(query, params or {})
+                    keys = result.keys()
+                    return [{k: _native(v) for k, v in zip(keys, record.values())} for record in result]
+                except self._neo4j.exceptions.Neo4jError as exc:
+                    # An auto-commit statement that hit a deadlock or lock timeout was rolled
+                    # back whole, so running it again is safe; inside a transaction it is not.
+                    if in_transaction or delay is None or not exc.is_retryable():
+                        raise StorageError(f"Neo4j rejected a statement: {exc.code}: {exc.message}") from exc
+                    log.debug("retrying after %s", exc.code)
+                    time_module.sleep(delay)
+                except self._neo4j.exceptions.DriverError as exc:
+                    raise StorageError(f"lost the connection to Neo4j at {self.uri}: {exc}") from exc
+            raise AssertionError("unreachable")
 
     @contextmanager
     def transaction(self):
@@ -119,6 +129,9 @@ class Neo4jStore(GraphStore):
                 raise StorageError(f"lost the connection to Neo4j at {self.uri}: {exc}") from exc
             self._tx = tx
             try:
+                # Lock this project's generation node first: write transactions of one
+                # project then run one after another across processes and cannot deadlock.
+                self.run(nq.LOCK_PROJECT, {"key": f"{self.project_id}/generation"})
                 yield
             except BaseException:
                 self._tx = None
@@ -179,12 +192,15 @@ class Neo4jStore(GraphStore):
     # -- schema ----------------------------------------------------------------------
 
     def _create_schema(self) -> None:
-        for statement in nq.schema_statements():
+        existing = {row["name"] for row in self.run(nq.SCHEMA_NAMES)}
+        for name, statement in nq.schema_statements().items():
+            if name in existing:
+                continue
             try:
                 self.run(statement)
             except StorageError as exc:
-                # Two processes opening at once may race on the same IF NOT EXISTS.
-                if "EquivalentSchemaRuleAlreadyExists" not in str(exc) and "AlreadyExists" not in str(exc):
+                # Another process opening at the same moment created it first.
+                if "AlreadyExists" not in str(exc):
                     raise
         stored = self.get_meta("schema_version")
         if stored is not None and int(stored) > SCHEMA_VERSION:

@@ -36,18 +36,21 @@ _LOOKUPS: list[tuple[Node, str]] = [
 ]
 
 
-def schema_statements() -> list[str]:
-    """Constraints first (each also creates the index behind the key lookup)."""
-    statements = [
-        f"CREATE CONSTRAINT {node.value.lower()}_{NODE_KEYS[node]}_unique IF NOT EXISTS "
-        f"FOR (n:{node.value}) REQUIRE n.{NODE_KEYS[node]} IS UNIQUE"
-        for node in Node
-    ]
-    statements += [
-        f"CREATE INDEX {node.value.lower()}_{prop} IF NOT EXISTS FOR (n:{node.value}) ON (n.{prop})"
-        for node, prop in _LOOKUPS
-    ]
+def schema_statements() -> dict[str, str]:
+    """Name -> statement; constraints first (each also creates the index behind the key lookup)."""
+    statements = {}
+    for node in Node:
+        name = f"{node.value.lower()}_{NODE_KEYS[node]}_unique"
+        statements[name] = (f"CREATE CONSTRAINT {name} IF NOT EXISTS "
+                            f"FOR (n:{node.value}) REQUIRE n.{NODE_KEYS[node]} IS UNIQUE")
+    for node, prop in _LOOKUPS:
+        name = f"{node.value.lower()}_{prop}"
+        statements[name] = f"CREATE INDEX {name} IF NOT EXISTS FOR (n:{node.value}) ON (n.{prop})"
     return statements
+
+
+# Constraint names are also the names of their backing indexes, so one listing covers both.
+SCHEMA_NAMES = "SHOW INDEXES YIELD name RETURN name"
 
 
 def create_memories() -> str:
@@ -61,6 +64,15 @@ def create_memories() -> str:
     )
     return f"{q.create_memories('Memory')} {set_labels}"
 
+
+# Taking the write lock on the project's generation node (created if missing)
+# serialises the project's write transactions across processes.
+LOCK_PROJECT = """
+MERGE (x:Meta {key: $key})
+ON CREATE SET x.value = '0'
+SET x._lock = true
+REMOVE x._lock
+"""
 
 # A single statement, so concurrent writers from other processes cannot lose an
 # increment: SET takes the node's write lock before it reads the old value.
