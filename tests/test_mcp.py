@@ -18,7 +18,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 import yaml
 
@@ -312,7 +312,7 @@ def test_http_with_the_right_token(http_server):
                                      {"Authorization": f"Basic {TOKEN}"}], ids=["none", "wrong", "no-scheme", "basic"])
 def test_http_without_the_right_token_is_401(http_server, headers):
     request = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
-    response = httpx.post(http_server, json=request, timeout=30,
+    response = httpx2.post(http_server, json=request, timeout=30,
                           headers={**headers, "Accept": "application/json, text/event-stream"})
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer")

@@ -27,6 +27,7 @@ import functools
 import hmac
 import inspect
 import ipaddress
+import json
 import logging
 import os
 import signal
@@ -188,14 +189,16 @@ class BearerTokenMiddleware:
         return False
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope["type"] in ("http", "websocket") and not self._authorized(scope):
-            from starlette.responses import JSONResponse
-
-            response = JSONResponse(
-                {"error": "invalid_token", "error_description": "a valid 'Authorization: Bearer <token>' header is required"},
-                status_code=401, headers={"WWW-Authenticate": 'Bearer realm="alma-graph", error="invalid_token"'},
-            )
-            await response(scope, receive, send)
+        if scope["type"] == "websocket" and not self._authorized(scope):
+            await send({"type": "websocket.close", "code": 1008})  # policy violation
+            return
+        if scope["type"] == "http" and not self._authorized(scope):
+            body = json.dumps({"error": "invalid_token",
+                               "error_description": "a valid 'Authorization: Bearer <token>' header is required"}).encode()
+            await send({"type": "http.response.start", "status": 401, "headers": [
+                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                (b"www-authenticate", b'Bearer realm="alma-graph", error="invalid_token"')]})
+            await send({"type": "http.response.body", "body": body})
             return
         await self.app(scope, receive, send)
 
