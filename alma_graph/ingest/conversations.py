@@ -25,7 +25,7 @@ from alma_graph.ingest.chunking import DEFAULT_CHUNK_CHARS, check_chunk_chars, c
 from alma_graph.ingest.classify import Extraction, classify, is_procedure
 from alma_graph.ingest.errors import IngestError
 from alma_graph.ingest.files import _pruned
-from alma_graph.ingest.formats import check_format, is_slack_metadata, parse_file
+from alma_graph.ingest.formats import check_format, companion_reason, parse_file
 from alma_graph.ingest.items import Item, anti_pattern_item, knowledge_item, outcome_item, preference_item
 from alma_graph.ingest.report import IngestReport
 from alma_graph.ingest.turns import USER, Conversation
@@ -105,8 +105,8 @@ def _chat_files(root: Path, single: bool) -> Iterator[tuple[Path, str | None]]:
                 yield path, "hidden file"
             elif path.suffix.lower() not in CHAT_SUFFIXES:
                 yield path, f"not a chat export type {path.suffix or name!r}"
-            elif is_slack_metadata(path):
-                yield path, "Slack workspace metadata (read for names, holds no messages)"
+            elif companion_reason(path):
+                yield path, companion_reason(path)
             else:
                 yield path, None
 

@@ -42,6 +42,21 @@ def check_format(name: str | None) -> str | None:
     return key
 
 
+# Files that come with the exports but hold no conversation: skipped, not errors.
+COMPANION_FILES = {
+    **{name: "Slack workspace metadata (read for names, holds no messages)" for name in slack.METADATA_FILES},
+    "user.json": "ChatGPT export account data", "message_feedback.json": "ChatGPT export feedback",
+    "model_comparisons.json": "ChatGPT export model comparisons", "shared_conversations.json": "ChatGPT export share links",
+    "projects.json": "Claude.ai export projects", "memories.json": "Claude.ai export memories",
+    "sessions-index.json": "Claude Code session index", "history.jsonl": "prompt history (no replies)",
+}
+
+
+def companion_reason(path: Path) -> str | None:
+    """Why a file that ships with an export is not a conversation (None when it may be one)."""
+    return COMPANION_FILES.get(path.name)
+
+
 def is_slack_metadata(path: Path) -> bool:
     """users.json, channels.json, ... at a Slack export's root: workspace data, not messages."""
     return path.name in slack.METADATA_FILES
@@ -89,4 +104,4 @@ def _first_jsonl_object(path: Path) -> dict:
     raise MalformedFileError(path, "the file is empty")
 
 
-__all__ = ["FORMATS", "PARSERS", "check_format", "parse_file", "is_slack_metadata"]
+__all__ = ["FORMATS", "PARSERS", "check_format", "parse_file", "is_slack_metadata", "companion_reason"]
