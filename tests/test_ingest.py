@@ -355,3 +355,11 @@ def test_progress_bar_goes_to_stderr_when_asked(alma, capsys):
     ingest_conversations(alma, CHATS / "text", "dev", show_progress=True)
     captured = capsys.readouterr()
     assert "ingest conversations" in captured.err and captured.out == ""
+
+
+def test_a_preference_already_stated_directly_is_not_added_again(alma):
+    alma.add_preference("dana", "code_style", "Please always use  type hints in new Python code.")
+    path = next((CHATS / "claude_code").glob("*.jsonl"))
+    report = ingest_conversations(alma, path, "dev", user_id="dana", show_progress=False)
+    assert report.duplicates["preference"] == 1 and "preference" not in report.added
+    assert len(alma.store.find_memories(kind="preference", user_id="dana")) == 1
