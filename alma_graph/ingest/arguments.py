@@ -26,6 +26,8 @@ def check_alma(alma: Any) -> None:
     for method in ("add_knowledge_batch", "add_preference", "add_anti_pattern", "learn", "store", "config"):
         if not hasattr(alma, method):
             raise IngestError(f"the first argument must be an ALMA instance, got {type(alma).__name__}")
+    if getattr(alma, "_closed", False):
+        raise IngestError("this ALMA instance is closed; open a new one")
 
 
 def check_domain(alma: Any, agent: str, domain: str | None, default: str) -> tuple[str, bool]:

@@ -17,7 +17,9 @@ from alma_graph.validation import MAX_TEXT_CHARS
 DEFAULT_CHUNK_CHARS = 1200  # ~ the 256 word pieces MiniLM embeds; longer text is truncated by the model
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_SENTENCE_END = re.compile(r"[.!?…][\"')\]]*(?=\s)")
+# A sentence ends at . ! ? or … (and any closing quote or bracket) before whitespace and a word that
+# does not start in lower case ("e.g. this" and "Y … use Z" go on).
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s+(?![a-z]))")
 _ABBREVIATIONS = {"e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "st", "no", "fig", "cf", "approx", "incl"}
 
 

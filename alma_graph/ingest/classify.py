@@ -55,6 +55,7 @@ _ALTERNATIVE = re.compile(
     r"(?:\buse\s+(?P<a>.+?)\s+instead\b|\binstead,?\s+(?:use\s+|try\s+|we\s+|you should\s+)?(?P<b>.+)$|"
     r"\bswitch(?:ed)?\s+to\s+(?P<c>.+)$|\bthe fix (?:is|was) to\s+(?P<d>.+)$|\bbetter to\s+(?P<e>.+)$|"
     r"^use\s+(?P<f>.+)$|(?:^|[;—]\s*)(?P<h>[A-Za-z][^;:—]{2,300}?),?\s+instead[.!]?$)", _I)
+_QUOTED = re.compile(r'"[^"\n]*"|“[^”\n]*”|`[^`\n]*`')
 _ACTION = re.compile(r"^(?:[A-Za-z]+ing|to)\b", _I)  # "Raising ...", "Using ...", "To ..."
 _DETERMINERS = [[w] for w in ("a", "an", "the", "any", "every", "each", "no", "this", "that", "A", "An", "The", "Any", "No")]
 _ADVICE = re.compile(r"^(?:please\s+)?(?:don't|do not|never|avoid|stop)\s+(?P<what>.+?)\s*[,;:—-]?\s*"
@@ -169,8 +170,10 @@ def _anti_pattern(sentence: str, following: str | None) -> tuple[Extraction, boo
         return Extraction(MemoryKind.ANTI_PATTERN, {"pattern": _clean(advice.group("what")), "why_bad": _clean(why) or body,
                                                     "better_alternative": alternative},
                           body + (" " + following.strip() if used_next else ""), "avoid_because"), used_next
+    quoted = [m.span() for m in _QUOTED.finditer(body)]
     failure = next((m for m in _FAILURE.finditer(body)
-                    if body[:m.start()].split()[-1:] not in _DETERMINERS), None)  # "a failed call" is no failure
+                    if body[:m.start()].split()[-1:] not in _DETERMINERS  # "a failed call" is no failure
+                    and not any(a <= m.start() < b for a, b in quoted)), None)  # nor is a quoted example
     if not failure:
         return None
     reason = _REASON.search(body[failure.start():])

@@ -10,7 +10,9 @@ is counted in ``IngestReport.scope_refused`` with ALMA's reason and the rest of
 the run goes on. (A caller who passes an explicit ``domain=`` the agent may not
 learn gets the error up front instead, before anything is read.) A batch that
 ALMA refuses as a whole is retried item by item so one bad item cannot sink its
-neighbours.
+neighbours. A storage or embedding failure stops the run: what was written
+stays, and running the same ingestion again continues where it stopped, since
+everything already stored is skipped.
 """
 
 from __future__ import annotations
