@@ -212,6 +212,11 @@ def test_rules_classify_clear_statements(text, role, kind, fields):
     ("The build is broken.", "user"),  # a failure without a reason or an alternative
     ("Each write is one transaction, so a failed call leaves the store as it was.", "document"),
     ("Here is how to set up the project: run make test. It worked for me.", "assistant"),
+    # casual chat (LoCoMo-like) that the rules must not take for instructions, failures or outcomes
+    ("Never give up!", "user"),
+    ("Always here to help.", "user"),
+    ("Don't forget to prepare emotionally, since the wait can be hard.", "user"),
+    ("We got a great turnout by inviting the whole neighbourhood.", "user"),
 ])
 def test_rules_leave_ordinary_text_as_knowledge(text, role):
     result = classify(text, role)

@@ -3,7 +3,7 @@
 Applied sentence by sentence to prose (never inside fenced code), in this order:
 
 1. **outcome** (written with ``learn``), only with a clear task, strategy and
-   result: "I fixed <task> by <strategy>" (success), "We tried <strategy> to
+   result: "I fixed / solved / resolved <task> by <doing something>" (success), "We tried <strategy> to
    <task> but it failed / didn't work" (failure), "Using <strategy> to <task>
    worked" (success).
 2. **anti_pattern**: a failure signal (failed, broke, crashed, doesn't work,
@@ -13,7 +13,7 @@ Applied sentence by sentence to prose (never inside fenced code), in this order:
    The pattern is the subject of the failure, ``why_bad`` the reason (or the
    failure itself), ``better_alternative`` the alternative when one is given.
 3. **preference** (user turns only, never a question): "I prefer / I'd rather",
-   "I like it when / I hate / I don't like", "Always ... / Never ..." at the start,
+   "I like it when / I hate / I don't like", "Always / Never <instruction verb> ..." at the start,
    "please don't / please always / please use", "from now on ...", "my
    preference ..."; the category comes from keywords (testing, code_style,
    workflow, tools, communication, else general).
@@ -35,9 +35,11 @@ MAX_SENTENCE_CHARS = 1000  # longer "sentences" are unpunctuated dumps, not stat
 _I = re.IGNORECASE
 
 # -- outcome ------------------------------------------------------------------------
-_PRESENT = {"fixed": "fix", "solved": "solve", "resolved": "resolve", "got": "get", "made": "make", "sped up": "speed up"}
+_PRESENT = {"fixed": "fix", "solved": "solve", "resolved": "resolve", "sped up": "speed up", "unblocked": "unblock",
+            "repaired": "repair", "worked around": "work around"}
 _OUTCOME_SUCCESS = re.compile(
-    r"^(?:finally,?\s+)?(?:i|we)\s+(fixed|solved|resolved|got|made|sped up)\s+(?P<task>.{3,300}?)\s+by\s+(?P<strategy>.{3,400}?)[.!]*$", _I)
+    r"^(?:finally,?\s+)?(?:i|we)\s+(?:finally\s+)?(fixed|solved|resolved|sped up|unblocked|repaired|worked around)\s+"
+    r"(?P<task>.{3,300}?)\s+by\s+(?P<strategy>[a-z]+ing\b.{0,400}?)[.!]*$", _I)
 _OUTCOME_FAILURE = re.compile(
     r"^(?:i|we)\s+tried\s+(?P<strategy>.{3,400}?)\s+(?:to|for)\s+(?P<task>.{3,300}?),?\s+but\s+(?:it\s+|that\s+)?"
     r"(?:failed|didn't work|did not work|still failed|made (?:it|things) worse|broke\b)(?P<rest>.*?)[.!]*$", _I)
@@ -58,19 +60,27 @@ _ALTERNATIVE = re.compile(
 _QUOTED = re.compile(r'"[^"\n]*"|“[^”\n]*”|`[^`\n]*`')
 _ACTION = re.compile(r"^(?:[A-Za-z]+ing|to)\b", _I)  # "Raising ...", "Using ...", "To ..."
 _DETERMINERS = [[w] for w in ("a", "an", "the", "any", "every", "each", "no", "this", "that", "A", "An", "The", "Any", "No")]
-_ADVICE = re.compile(r"^(?:please\s+)?(?:don't|do not|never|avoid|stop)\s+(?P<what>.+?)\s*[,;:—-]?\s*"
+_ADVICE = re.compile(r"^(?:please\s+)?(?:don't|do not|never|avoid|stop)\s+(?!forget|worry|hesitate|give up|mind)(?P<what>.+?)\s*[,;:—-]?\s*"
                      r"\b(?:because|since|due to)\b\s*(?P<why>.+)$", _I)
 
 # -- preference ---------------------------------------------------------------------
+# Verbs that make "Always ..." / "Never ..." an instruction ("Never give up!" is not one).
+_DIRECTIVES = ["use", "write", "add", "run", "include", "ask", "check", "keep", "test", "put", "reply", "answer",
+               "respond", "commit", "push", "merge", "make", "call", "format", "explain", "show", "start", "end",
+               "document", "review", "return", "name", "mention", "cite", "confirm", "sign", "wrap", "send",
+               "delete", "remove", "change", "edit", "modify", "touch", "install", "deploy", "store", "log", "print",
+               "hardcode", "hard-code", "expose", "share", "summarize", "summarise", "translate", "open", "close",
+               "squash", "rebase", "tag", "pin", "upgrade", "update", "double-check", "prefer", "default", "type",
+               "give me", "tell me", "read", "save", "create", "leave", "skip", "assume", "guess", "refactor", "rename"]
 _PREFERENCE = re.compile(
     r"(?:\bi(?:'d| would)?\s+(?:really\s+|strongly\s+|much\s+|generally\s+)?(?:prefer|rather)\b|"
-    r"\bi\s+(?:really\s+)?(?:hate|dislike|can't stand|cannot stand|(?:don't|do not) (?:like|want))\b|"
+    r"\bi\s+(?:really\s+)?(?:hate|dislike|can't stand|cannot stand|(?:don't|do not) like|(?:don't|do not) want you to)\b|"
     r"\bi\s+(?:really\s+)?(?:like|love)\s+(?:it when|when|my|to|having|using)\b|"
-    r"^(?:please\s+)?(?:always|never)\b|"
+    r"^(?:please\s+)?(?:always|never)\s+(?:" + "|".join(_DIRECTIVES) + r")\b|"
     r"\bplease\s+(?:don't|do not|never|always|avoid|stop|keep|use|make sure|try to|write|answer|respond)\b|"
     r"\b(?:from now on|going forward|in (?:the )?future),?\s+(?:please\s+)?\w+|"
     r"\bmy\s+(?:preference|preferred)\b|"
-    r"^(?:don't|do not|avoid)\s+(?:ever|use|using|add|adding|write|writing|put|include|make|commit|push|call|leave)\b)", _I)
+    r"^(?:don't|do not|avoid)\s+(?:ever\s+)?(?:use|using|add|adding|write|writing|put|include|make|commit|push|call|leave)\b)", _I)
 CATEGORIES: list[tuple[str, re.Pattern]] = [
     ("testing", re.compile(r"\b(?:tests?|testing|pytest|unittest|coverage|jest|mocks?|fixtures?)\b", _I)),
     ("code_style", re.compile(
@@ -210,8 +220,8 @@ def _anti_pattern(sentence: str, following: str | None) -> tuple[Extraction, boo
 
 def _preference(sentence: str) -> Extraction | None:
     body = sentence.strip()
-    if body.endswith("?") or not _PREFERENCE.search(body):
-        return None
+    if body.endswith("?") or len(body.split()) < 5 or not _PREFERENCE.search(body):
+        return None  # questions and fragments ("Yeah, I love to.") state no preference
     return Extraction(MemoryKind.PREFERENCE, {"category": preference_category(body), "preference": body}, body, "preference")
 
 
