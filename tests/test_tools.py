@@ -81,6 +81,9 @@ def test_http_policy():
 def test_readable_output(project, monkeypatch):
     monkeypatch.chdir(project)
     runner = CliRunner()
+    learned = runner.invoke(cli, ["learn", "-a", "qa", "-t", "Test the search form", "-s", "Fixed sleep() waits",
+                                  "-o", "failure", "--task-type", "forms", "--error", "flaky on CI"])
+    assert learned.exit_code == 0 and learned.output.startswith("recorded failure"), learned.output
     retrieved = runner.invoke(cli, ["retrieve", "Test the checkout form", "--agent", "qa"])
     assert retrieved.exit_code == 0, retrieved.output
     assert "KIND" in retrieved.output and "heuristic" in retrieved.output and "Boundary values" in retrieved.output
