@@ -72,6 +72,13 @@ def _owner(row: Mapping[str, Any]) -> str:
     return f"user:{row['user_id']}" if row["kind"] == MemoryKind.PREFERENCE.value else row["agent"]
 
 
+def _position(row: Mapping[str, Any]) -> tuple[str, int] | None:
+    """Where a conversation turn sits, for indexing it with the turn before it."""
+    if row.get("session_id") and row.get("sequence") is not None:
+        return row["session_id"], row["sequence"]
+    return None
+
+
 def _clamp(value: float, low: float = -1.0, high: float = 1.0) -> float:
     return max(low, min(high, value))
 
@@ -158,7 +165,8 @@ class ALMA:
     def _build_lexical(self) -> LexicalIndex:
         lexical = LexicalIndex()
         rows = self.store.memory_texts()
-        lexical.add([VectorEntry(r["id"], _owner(r), r["kind"]) for r in rows], [r["text"] for r in rows])
+        lexical.add([VectorEntry(r["id"], _owner(r), r["kind"]) for r in rows], [r["text"] for r in rows],
+                    [_position(r) for r in rows])
         return lexical
 
     def _refresh_index(self) -> None:
@@ -225,7 +233,7 @@ class ALMA:
         if rows:
             entries = [VectorEntry(r["id"], _owner(r), r["kind"]) for r in rows]
             self._index.add(entries, np.asarray([r["embedding"] for r in rows], dtype=np.float32))
-            self._lexical.add(entries, [r["text"] for r in rows])
+            self._lexical.add(entries, [r["text"] for r in rows], [_position(r) for r in rows])
         self._index_generation = generation
 
     def _agent_key(self, agent: str) -> str:

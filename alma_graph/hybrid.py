@@ -24,6 +24,7 @@ from alma_graph.timecues import time_window
 from alma_graph.vectors import VectorIndex
 
 NEIGHBOR_ANCHORS = 5  # how many of the best hits lend their session neighbours
+HUB_SHARE, HUB_MIN_MENTIONS = 0.05, 30  # an entity mentioned more often than this is a hub
 
 
 @dataclass
@@ -44,7 +45,7 @@ class HybridRanker:
     def rank(self, query: str, vector: np.ndarray, owners_by_kind: dict[str, list[str]], recipe: RecipeConfig,
              index: VectorIndex, lexical: LexicalIndex, now: datetime) -> dict[str, list[Candidate]]:
         signals = recipe.signals
-        graph_hits = self._graph_hits(query) if "graph" in signals else {}
+        graph_hits = self._graph_hits(query, len(index)) if "graph" in signals else {}
         window = time_window(query, now) if "time" in signals else None
         in_window = self._in_window(window) if window else []
         results: dict[str, list[Candidate]] = {}
@@ -90,7 +91,7 @@ class HybridRanker:
 
     # -- graph signal --------------------------------------------------------------------
 
-    def _graph_hits(self, query: str) -> dict[str, tuple[int, int, list[str]]]:
+    def _graph_hits(self, query: str, total_memories: int) -> dict[str, tuple[int, int, list[str]]]:
         """memory id -> (hops from a query entity, query entities matched, path descriptions)
         for every memory that mentions an entity of the query or one a RELATED edge away."""
         keys = self.knowledge.query_entities(query)
@@ -98,9 +99,20 @@ class HybridRanker:
             return {}
         names = {e["key"]: e["name"] for e in self.store.entities(keys)}
         hits: dict[str, tuple[int, int, list[str]]] = {}
+        mentions = self.store.mentioning(keys)
+        # An entity most memories mention (a conversation's speaker, the project's own name)
+        # singles nothing out; leave it to the other signals.
+        counts: dict[str, int] = {}
+        for row in mentions:
+            counts[row["entity"]] = counts.get(row["entity"], 0) + 1
+        hub_limit = max(HUB_MIN_MENTIONS, HUB_SHARE * total_memories)
+        keys = [k for k in keys if counts.get(k, 0) <= hub_limit]
+        if not keys:
+            return {}
         matched: dict[str, set[str]] = {}
-        for row in self.store.mentioning(keys):
-            matched.setdefault(row["id"], set()).add(row["entity"])
+        for row in mentions:
+            if row["entity"] in keys:
+                matched.setdefault(row["id"], set()).add(row["entity"])
         for memory_id, entities in matched.items():
             paths = [f"query names '{names[e]}' <-[:MENTIONS]- memory" for e in sorted(entities)]
             hits[memory_id] = (0, len(entities), paths)

@@ -28,9 +28,11 @@ BUILT_IN: dict[str, RecipeConfig] = {
     "dense_bm25_graph": RecipeConfig(signals={
         "dense": SignalConfig(n=50), "bm25": SignalConfig(n=50), "graph": SignalConfig(n=50),
     }),
-    "hybrid": RecipeConfig(signals={
+    # Weights and k tuned on the LoCoMo development conversations: BM25 (which indexes a
+    # turn with the one before it) is the strongest single signal there, so it counts double.
+    "hybrid": RecipeConfig(rrf_k=20, signals={
         "dense": SignalConfig(n=50, weight=1.0),
-        "bm25": SignalConfig(n=50, weight=1.0),
+        "bm25": SignalConfig(n=50, weight=2.0),
         "graph": SignalConfig(n=50, weight=1.0),
         "time": SignalConfig(n=30, weight=1.0),
         "neighbors": SignalConfig(n=20, weight=0.5),

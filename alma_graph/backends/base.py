@@ -220,5 +220,35 @@ class GraphStore(ABC):
     def node_counts(self) -> dict[str, int]:
         return {node.value: self.run(query, {"project_id": self.project_id})[0]["n"] for node, query in q.STORE_NODE_COUNTS.items()}
 
+    # -- whole project: backup and copy between stores ---------------------------------------
+
+    def project_nodes(self, node: Node) -> list[dict[str, Any]]:
+        params = {"prefix": f"{self.project_id}/"} if node is Node.META else {"project_id": self.project_id}
+        return self.run(q.project_nodes(node), params)
+
+    def project_edges(self, edge: Edge) -> list[dict[str, Any]]:
+        return self.run(q.project_edges(edge), {"project_id": self.project_id})
+
+    def upsert_nodes(self, node: Node, rows: list[dict[str, Any]]) -> None:
+        """MERGE by key. A null property is left out of the SET (Kuzu cannot type a
+        column that is null in every row), so rows are grouped by which ones they set."""
+        for names, group in _by_present(rows).items():
+            self.run(q.upsert_nodes(node, list(names)), {"rows": group})
+
+    def upsert_edges(self, edge: Edge, rows: list[dict[str, Any]], identity: Iterable[str] = ()) -> None:
+        """MERGE edges (``from_key``, ``to_key`` and properties) between existing nodes."""
+        identity = list(identity)
+        for names, group in _by_present(rows).items():
+            props = [n for n in names if n not in ("from_key", "to_key")]
+            self.run(q.upsert_edges(edge, [n for n in identity if n in props], props), {"rows": group})
+
+
+def _by_present(rows: list[dict[str, Any]]) -> dict[tuple[str, ...], list[dict[str, Any]]]:
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        present = {k: v for k, v in row.items() if v is not None}
+        groups.setdefault(tuple(sorted(present)), []).append(present)
+    return groups
+
 
 __all__ = ["GraphStore", "Node", "Edge"]

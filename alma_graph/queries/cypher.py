@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from alma_graph.graph_model import (
     EDGE_ENDS,
+    EDGE_PROPERTIES,
+    NODE_PROPERTIES,
     MEMORY_PROPERTIES,
     NODE_KEYS,
     Edge,
@@ -11,6 +13,8 @@ from alma_graph.graph_model import (
 )
 
 # Memory columns returned to Python; the embedding is fetched only when asked.
+# Statements that feed the derived indexes ORDER BY id: the indexes break score
+# ties by insertion order, and Kuzu and Neo4j return rows in different orders.
 MEMORY_FIELDS = [name for name in MEMORY_PROPERTIES if name != "embedding"]
 _RETURN_MEMORY = ", ".join(f"m.{name} AS {name}" for name in MEMORY_FIELDS)
 
@@ -152,12 +156,15 @@ MEMORY_VECTORS = """
 MATCH (m:Memory)
 WHERE m.project_id = $project_id AND m.archived = false
 RETURN m.id AS id, m.agent AS agent, m.kind AS kind, m.user_id AS user_id, m.text AS text, m.embedding AS embedding
+ORDER BY id
 """
 
 MEMORY_TEXTS = """
 MATCH (m:Memory)
 WHERE m.project_id = $project_id AND m.archived = false
-RETURN m.id AS id, m.agent AS agent, m.kind AS kind, m.user_id AS user_id, m.text AS text
+RETURN m.id AS id, m.agent AS agent, m.kind AS kind, m.user_id AS user_id, m.text AS text,
+       m.session_id AS session_id, m.sequence AS sequence
+ORDER BY id
 """
 
 ACTIVE_MEMORY_IDS = "MATCH (m:Memory) WHERE m.project_id = $project_id AND m.archived = false RETURN m.id AS id"
@@ -253,3 +260,52 @@ MATCH (m:Memory)
 WHERE m.project_id = $project_id AND m.archived = false AND m.occurred_at >= $window_start AND m.occurred_at < $window_end
 RETURN m.id AS id, m.agent AS agent, m.kind AS kind, m.user_id AS user_id
 """
+
+
+# -- whole project: backup and copy between stores --------------------------------------
+
+def project_nodes(node: Node) -> str:
+    """Every node of one label in a project, every property (Meta by its key prefix)."""
+    where = "n.key STARTS WITH $prefix" if node is Node.META else "n.project_id = $project_id"
+    returns = ", ".join(f"n.{name} AS {name}" for name in NODE_PROPERTIES[node])
+    return f"MATCH (n:{node.value}) WHERE {where} RETURN {returns} ORDER BY n.{NODE_KEYS[node]}"
+
+
+def project_edges(edge: Edge) -> str:
+    """Every edge of one type whose start node is in the project, with its properties."""
+    start, end = EDGE_ENDS[edge]
+    extra = "".join(f", r.{name} AS {name}" for name in EDGE_PROPERTIES.get(edge, {}))
+    return (
+        f"MATCH (a:{start.value})-[r:{edge.value}]->(b:{end.value}) WHERE a.project_id = $project_id "
+        f"RETURN a.{NODE_KEYS[start]} AS from_key, b.{NODE_KEYS[end]} AS to_key{extra}"
+    )
+
+
+# Memory ids are unique server-wide; an import must not collide with another project's.
+FOREIGN_MEMORY_IDS = "MATCH (m:Memory) WHERE m.id IN $ids AND m.project_id <> $project_id RETURN m.id AS id"
+
+
+def upsert_nodes(node: Node, names: list[str]) -> str:
+    """MERGE nodes by key and SET the named properties from each row."""
+    key = NODE_KEYS[node]
+    unknown = [n for n in names if n not in NODE_PROPERTIES[node]]
+    if unknown:
+        raise ValueError(f"unknown {node.value} properties: {unknown}")
+    sets = ", ".join(f"n.{name} = r.{name}" for name in names if name != key)
+    return f"UNWIND $rows AS r MERGE (n:{node.value} {{{key}: r.{key}}})" + (f" SET {sets}" if sets else "")
+
+
+def upsert_edges(edge: Edge, identity: list[str], names: list[str]) -> str:
+    """MERGE edges between existing nodes; ``identity`` properties tell parallel edges
+    apart (a RELATED fact per predicate and memory), ``names`` are SET."""
+    start, end = EDGE_ENDS[edge]
+    unknown = [n for n in [*identity, *names] if n not in EDGE_PROPERTIES.get(edge, {})]
+    if unknown:
+        raise ValueError(f"unknown {edge.value} properties: {unknown}")
+    pattern = f" {{{_props(identity, 'p.')}}}" if identity else ""
+    sets = ", ".join(f"r.{name} = p.{name}" for name in names if name not in identity)
+    return (
+        "UNWIND $rows AS p "
+        f"MATCH (a:{start.value} {{{NODE_KEYS[start]}: p.from_key}}), (b:{end.value} {{{NODE_KEYS[end]}: p.to_key}}) "
+        f"MERGE (a)-[r:{edge.value}{pattern}]->(b)" + (f" SET {sets}" if sets else "")
+    )
