@@ -236,6 +236,15 @@ class ALMA:
             self._lexical.add(entries, [r["text"] for r in rows], [_position(r) for r in rows])
         self._index_generation = generation
 
+    def _check_new_ids(self, memory_ids: list[str | None]) -> None:
+        """Caller-given ids must be well-formed, distinct and not taken (ids are UUIDs otherwise)."""
+        given = [check_name(i, "memory id") for i in memory_ids if i is not None]
+        if len(set(given)) != len(given):
+            raise ValidationError("the same memory id is given twice")
+        taken = sorted({r["id"] for r in self.store.get_memories(given)}) if given else []
+        if taken:
+            raise ValidationError(f"memory id(s) {taken[:5]} already exist; choose new ids or omit them")
+
     def _agent_key(self, agent: str) -> str:
         return agent_key(self.config.project_id, agent)
 
@@ -309,7 +318,8 @@ class ALMA:
     def learn(self, agent: str, task: str, outcome: bool | str, strategy_used: str,
               task_type: str | None = None, duration_ms: int | None = None,
               error_message: str | None = None, feedback: str | None = None,
-              timestamp: datetime | None = None, metadata: dict[str, Any] | None = None) -> Outcome:
+              timestamp: datetime | None = None, metadata: dict[str, Any] | None = None,
+              memory_id: str | None = None) -> Outcome:
         """Record an outcome; similar outcomes turn into heuristics and anti-patterns."""
         self._check_open()
         agent = check_name(agent)
@@ -323,6 +333,7 @@ class ALMA:
         feedback = check_optional_text(feedback, "feedback")
         metadata = check_metadata(metadata)
         occurred_at = as_utc(timestamp)
+        self._check_new_ids([memory_id])
         check_scope(self.config, agent, task_type, "task type")
 
         text = f"{task} | strategy: {strategy_used}"
@@ -330,7 +341,8 @@ class ALMA:
         now = utcnow()
         row = new_row(
             self.config.project_id, MemoryKind.OUTCOME, agent, text, task_type, vector.tolist(),
-            metadata=metadata, occurred_at=occurred_at, task_description=task, strategy_used=strategy_used,
+            metadata=metadata, memory_id=memory_id, occurred_at=occurred_at, task_description=task,
+            strategy_used=strategy_used,
             success=success, duration_ms=duration_ms, error_message=error_message, user_feedback=feedback,
         )
         extractions = self.knowledge.extract([row])
@@ -362,7 +374,7 @@ class ALMA:
 
     def add_preference(self, user_id: str, category: str, preference: str, source: str = "explicit",
                        agent: str | None = None, timestamp: datetime | None = None,
-                       metadata: dict[str, Any] | None = None) -> UserPreference:
+                       metadata: dict[str, Any] | None = None, memory_id: str | None = None) -> UserPreference:
         """A user's preference, visible to every agent that retrieves with that ``user_id``."""
         self._check_open()
         user_id = check_name(user_id, "user_id")
@@ -370,13 +382,14 @@ class ALMA:
         preference = check_text(preference, "preference")
         source = check_label(source, "source")
         metadata = check_metadata(metadata)
+        self._check_new_ids([memory_id])
         if agent is not None:
             agent = check_name(agent)
             check_scope(self.config, agent, category, "preference category")
         vector = self.embedder.embed(preference)
         row = new_row(
             self.config.project_id, MemoryKind.PREFERENCE, agent or "", preference, category, vector.tolist(),
-            metadata=metadata, occurred_at=as_utc(timestamp), user_id=user_id, preference=preference, source=source,
+            metadata=metadata, memory_id=memory_id, occurred_at=as_utc(timestamp), user_id=user_id, preference=preference, source=source,
         )
         links = [(Edge.STATED, user_key(self.config.project_id, user_id), row["id"])]
         if agent:
@@ -432,6 +445,7 @@ class ALMA:
                                 session_id=session_id, sequence=sequence, speaker=speaker))
         if not checked:
             return []
+        self._check_new_ids([c["id"] for c in checked])
         vectors = self.embedder.embed_batch([c["fact"] for c in checked], show_progress=show_progress)
         rows = [
             new_row(self.config.project_id, MemoryKind.DOMAIN_KNOWLEDGE, c["agent"], c["fact"], c["domain"],
@@ -445,7 +459,8 @@ class ALMA:
         return [to_memory(r) for r in rows]  # type: ignore[misc]
 
     def add_anti_pattern(self, agent: str, pattern: str, why_bad: str, better_alternative: str | None = None,
-                         task_type: str | None = None, metadata: dict[str, Any] | None = None) -> AntiPattern:
+                         task_type: str | None = None, metadata: dict[str, Any] | None = None,
+                         timestamp: datetime | None = None, memory_id: str | None = None) -> AntiPattern:
         """Something not to do, why, and what to do instead.
 
         With ``task_type`` the write is scope-checked against it; without, it is filed
@@ -456,13 +471,15 @@ class ALMA:
         why_bad = check_text(why_bad, "why_bad")
         better_alternative = check_optional_text(better_alternative, "better_alternative")
         metadata = check_metadata(metadata)
+        self._check_new_ids([memory_id])
         if task_type is not None:
             task_type = check_label(task_type, "task_type")
             check_scope(self.config, agent, task_type, "task type")
         text = f"avoid: {pattern}. Why bad: {why_bad}"
         row = new_row(
             self.config.project_id, MemoryKind.ANTI_PATTERN, agent, text, task_type or "general",
-            self.embedder.embed(text).tolist(), metadata=metadata, pattern=pattern, why_bad=why_bad,
+            self.embedder.embed(text).tolist(), metadata=metadata, memory_id=memory_id,
+            occurred_at=as_utc(timestamp), pattern=pattern, why_bad=why_bad,
             better_alternative=better_alternative, occurrence_count=1, confidence=0.5, last_seen=utcnow(),
         )
         self._commit([row], [(Edge.LEARNED, self._agent_key(agent), row["id"])], agents=[agent])
@@ -631,6 +648,20 @@ class ALMA:
         self._check_open()
         return self.knowledge.path(a, b, self._visible(agent), max_hops, as_utc(as_of))
 
+    # -- ingestion ---------------------------------------------------------------------------
+
+    def ingest_directory(self, path: str | Path, agent: str, **options: Any):
+        """Text, Markdown and code files under ``path`` → memories (see alma_graph.ingest)."""
+        from alma_graph.ingest import ingest_directory
+
+        return ingest_directory(self, path, agent, **options)
+
+    def ingest_conversations(self, path: str | Path, agent: str, **options: Any):
+        """Chat exports (Claude Code, ChatGPT, Claude.ai, Codex, Slack, plain text) → memories."""
+        from alma_graph.ingest import ingest_conversations
+
+        return ingest_conversations(self, path, agent, **options)
+
     def agents(self) -> dict[str, AgentConfig]:
         """Every agent the config or the graph knows, with its config (default when absent)."""
         names = set(self.config.agents) | set(self.store.agent_names())
@@ -666,6 +697,7 @@ ASYNC_METHODS = (
     "retrieve", "learn", "add_preference", "add_knowledge", "add_knowledge_batch", "add_anti_pattern",
     "record_usage", "record_feedback", "forget", "restore", "stats", "add_user_preference",
     "add_domain_knowledge", "get_stats", "close", "related", "entity_context", "path",
+    "ingest_directory", "ingest_conversations",
 )
 for _name in ASYNC_METHODS:
     setattr(ALMA, f"async_{_name}", _async_twin(_name))

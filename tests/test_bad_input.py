@@ -44,6 +44,9 @@ def seeded(alma):
     (lambda a: a.retrieve("query", "qa", top_k=0), "top_k"),
     (lambda a: a.record_feedback("x", "meh", "qa"), "signal must be"),
     (lambda a: a.forget(), "forget needs"),
+    (lambda a: a.add_knowledge_batch([{"agent": "qa", "domain": "d", "fact": "x", "id": "fixed-1"},
+                                      {"agent": "qa", "domain": "d", "fact": "y", "id": "fixed-1"}]), "given twice"),
+    (lambda a: a.learn("qa", "Test", True, "x", memory_id="bad id with spaces"), "memory id"),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_bad_input_is_a_typed_error_and_changes_nothing(seeded, call, message):
     before = snapshot(seeded)
@@ -62,6 +65,17 @@ def test_unknown_agents_get_a_typed_error_where_an_agent_must_exist(seeded):
         seeded.record_usage([], [], "ghost")
     with pytest.raises(UnknownAgentError):
         seeded.forget(agent="ghost")
+    assert snapshot(seeded) == before
+
+
+def test_a_taken_memory_id_is_refused(seeded):
+    seeded.add_anti_pattern("qa", "Skip the tests", "bugs ship", memory_id="ap-1")
+    before = snapshot(seeded)
+    for write in (lambda: seeded.add_preference("alice", "style", "short", memory_id="ap-1"),
+                  lambda: seeded.add_knowledge_batch([{"agent": "qa", "domain": "d", "fact": "x", "id": "ap-1"}]),
+                  lambda: seeded.learn("qa", "Test", True, "x", memory_id="ap-1")):
+        with pytest.raises(ValidationError, match="already exist"):
+            write()
     assert snapshot(seeded) == before
 
 
