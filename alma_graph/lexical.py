@@ -82,6 +82,9 @@ class LexicalIndex:
             self._retriever = retriever
         else:
             self._retriever = None
+        # owner and kind per document, so a visibility mask is one vectorised comparison
+        self._owners = np.array([d.entry.owner for d in self._order], dtype=object)
+        self._kinds = np.array([d.entry.kind for d in self._order], dtype=object)
         self._dirty = False
 
     def search(self, query: str, owners: set[str], kind: str, n: int) -> list[tuple[str, float]]:
@@ -90,8 +93,7 @@ class LexicalIndex:
             self._ensure_built()
             if self._retriever is None:
                 return []
-            mask = np.fromiter((d.entry.kind == kind and d.entry.owner in owners for d in self._order),
-                               dtype=np.float32, count=len(self._order))
+            mask = ((self._kinds == kind) & np.isin(self._owners, list(owners))).astype(np.float32)
             allowed = int(mask.sum())
             if allowed == 0:
                 return []
