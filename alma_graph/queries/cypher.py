@@ -13,8 +13,9 @@ from alma_graph.graph_model import (
 )
 
 # Memory columns returned to Python; the embedding is fetched only when asked.
-# Statements that feed the derived indexes ORDER BY id: the indexes break score
-# ties by insertion order, and Kuzu and Neo4j return rows in different orders.
+# Statements that feed the derived indexes return rows in creation order: the
+# indexes break score ties by insertion order, so a rebuilt index (or one built on
+# another backend, which returns rows in its own order) ranks like the original.
 MEMORY_FIELDS = [name for name in MEMORY_PROPERTIES if name != "embedding"]
 _RETURN_MEMORY = ", ".join(f"m.{name} AS {name}" for name in MEMORY_FIELDS)
 
@@ -156,7 +157,7 @@ MEMORY_VECTORS = """
 MATCH (m:Memory)
 WHERE m.project_id = $project_id AND m.archived = false
 RETURN m.id AS id, m.agent AS agent, m.kind AS kind, m.user_id AS user_id, m.text AS text, m.embedding AS embedding
-ORDER BY id
+ORDER BY m.created_at, id
 """
 
 MEMORY_TEXTS = """
@@ -164,7 +165,7 @@ MATCH (m:Memory)
 WHERE m.project_id = $project_id AND m.archived = false
 RETURN m.id AS id, m.agent AS agent, m.kind AS kind, m.user_id AS user_id, m.text AS text,
        m.session_id AS session_id, m.sequence AS sequence
-ORDER BY id
+ORDER BY m.created_at, id
 """
 
 ACTIVE_MEMORY_IDS = "MATCH (m:Memory) WHERE m.project_id = $project_id AND m.archived = false RETURN m.id AS id"
