@@ -5,15 +5,20 @@ query runs the visibility traversal and a restricted FAISS search, as in use.
 Timings include embedding the query with MiniLM.
 
     .venv/bin/python benchmarks/retrieve_latency.py [--sizes 1000 10000] [--storage kuzu|neo4j]
+
+With --storage neo4j the server comes from NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD
+(e.g. as printed by `python -m alma_graph.neo4j_local`); each run uses a fresh project.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -43,11 +48,21 @@ def agents_config(count: int) -> dict:
     return config
 
 
+def server_settings(storage: str) -> dict:
+    """Neo4j connection from the environment, and a project of its own (a server keeps earlier runs)."""
+    if storage != "neo4j":
+        return {}
+    return {"project_id": f"bench-{uuid.uuid4().hex[:8]}",
+            "neo4j": {"uri": os.environ.get("NEO4J_URI", "bolt://localhost:7687"),
+                      "user": os.environ.get("NEO4J_USER", "neo4j"), "password": os.environ.get("NEO4J_PASSWORD")}}
+
+
 def run(size: int, queries: int, storage: str, rng: random.Random) -> dict:
     agents = agents_config(50)
     names = list(agents)
     with tempfile.TemporaryDirectory(prefix="alma-bench-") as directory:
-        alma = ALMA({"project_id": f"bench{size}", "storage": storage, "storage_dir": directory, "agents": agents})
+        alma = ALMA({"project_id": f"bench{size}", "storage": storage, "storage_dir": directory, "agents": agents,
+                     **server_settings(storage)})
         facts = synthetic_facts(size, rng)
         started = time.perf_counter()
         for chunk in range(0, size, 2000):
