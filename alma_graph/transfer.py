@@ -61,7 +61,9 @@ EDGE_IDENTITY: dict[Edge, tuple[str, ...]] = {Edge.RELATED: ("predicate", "memor
 # Meta entries each store keeps for itself.
 LOCAL_META = {"schema_version", "generation"}
 # Nodes before the edges that join them; Memory last among nodes (its writes are the heaviest).
-NODE_ORDER = [Node.AGENT, Node.USER, Node.TASK, Node.ENTITY, Node.META, Node.MEMORY]
+NODE_ORDER = [node for node in Node if node is not Node.MEMORY] + [Node.MEMORY]
+# Node properties (by label) that list memory ids, re-mapped along with the ids.
+MEMORY_ID_LISTS: dict[str, tuple[str, ...]] = {"Audit": ("memory_ids",)}
 
 
 @dataclass
@@ -128,6 +130,9 @@ class _Rekey:
             props["id"] = self.memory_id(props["id"])
         else:
             props[NODE_KEYS[node]] = self.key(props[NODE_KEYS[node]])
+        for name in MEMORY_ID_LISTS.get(node.value, ()):
+            if props.get(name):
+                props[name] = [self.memory_id(i) for i in props[name]]
         return props
 
     def end(self, node: Node, value: str) -> str:
