@@ -49,6 +49,13 @@ def test_an_unreachable_server_is_a_storage_error_that_says_what_to_check(settin
     assert "cannot reach" in message and "neo4j_local" in message
 
 
+@pytest.mark.parametrize("uri", ["http://127.0.0.1:7474", "localhost:7687"])
+def test_a_uri_that_is_not_bolt_is_a_storage_error(settings, embedder, uri):
+    settings["neo4j"]["uri"] = uri
+    with pytest.raises(StorageError, match="bolt://host:7687"):
+        ALMA(settings, embedder=embedder)
+
+
 def test_an_unknown_database_is_a_storage_error(settings, embedder):
     settings["neo4j"]["database"] = "nosuchdb"
     with pytest.raises(StorageError, match="no database 'nosuchdb'"):

@@ -44,6 +44,12 @@ class Neo4jStore(GraphStore):
         # The newest generation this process has seen every write up to (see bump_generation).
         self._seen_generation: int | None = None
         auth = (self.user, neo4j_config.password) if neo4j_config.password is not None else None
+        if not self.uri.split("://", 1)[0].lower().startswith(("bolt", "neo4j")):
+            # The driver's HTTP mode is a preview needing extra packages; 7474 is Browser's port.
+            raise StorageError(
+                f"alma.neo4j.uri {self.uri!r} is not a Bolt URI: use bolt://host:7687 or neo4j://host:7687 "
+                "(port 7474 serves Neo4j Browser over HTTP, not the database protocol)"
+            )
         try:
             self._driver = neo4j.GraphDatabase.driver(
                 self.uri, auth=auth, connection_timeout=CONNECTION_TIMEOUT_S,
