@@ -20,9 +20,11 @@ from alma_graph.errors import (
     EntityNotFoundError,
     MemoryNotFoundError,
     ScopeViolationError,
+    SessionNotFoundError,
     StorageError,
     UnknownAgentError,
     ValidationError,
+    WorkflowNotFoundError,
 )
 from alma_graph.models import (
     AntiPattern,
@@ -54,5 +56,6 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "ALMA", "ALMAConfig", "load_config", "ALMAGraphError", "ConfigError", "EmbeddingError",
     "EntityNotFoundError", "MemoryNotFoundError", "ScopeViolationError", "StorageError", "UnknownAgentError", "ValidationError",
+    "WorkflowNotFoundError", "SessionNotFoundError",
     "AntiPattern", "DomainKnowledge", "Heuristic", "MemoryKind", "MemorySlice", "Outcome", "UserPreference",
 ]

@@ -50,6 +50,7 @@ from alma_graph.validation import (
     check_top_k,
 )
 from alma_graph.vectors import VectorEntry, VectorIndex
+from alma_graph.workflow_api import WORKFLOW_METHODS, WorkflowMixin
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def _clamp(value: float, low: float = -1.0, high: float = 1.0) -> float:
     return max(low, min(high, value))
 
 
-class ALMA:
+class ALMA(WorkflowMixin):
     """Graph-first learning memory with ALMA's API. Use as a context manager or call ``close()``."""
 
     def __init__(self, config: ALMAConfig | Mapping[str, Any] | None = None, *, store: GraphStore | None = None,
@@ -319,7 +320,7 @@ class ALMA:
               task_type: str | None = None, duration_ms: int | None = None,
               error_message: str | None = None, feedback: str | None = None,
               timestamp: datetime | None = None, metadata: dict[str, Any] | None = None,
-              memory_id: str | None = None) -> Outcome:
+              memory_id: str | None = None, workflow_id: str | None = None) -> Outcome:
         """Record an outcome; similar outcomes turn into heuristics and anti-patterns."""
         self._check_open()
         agent = check_name(agent)
@@ -334,6 +335,7 @@ class ALMA:
         metadata = check_metadata(metadata)
         occurred_at = as_utc(timestamp)
         self._check_new_ids([memory_id])
+        workflow_id = self._workflow_for_write(workflow_id)
         check_scope(self.config, agent, task_type, "task type")
 
         text = f"{task} | strategy: {strategy_used}"
@@ -353,6 +355,7 @@ class ALMA:
             self.store.link(Edge.ABOUT, row["id"], self.store.merge_task(task_type, task))
             self.knowledge.write([row], extractions)
             learned = self.learner.learn_from(row, vector, lambda t: self.embedder.embed(t).tolist(), now)
+            self._link_workflow(workflow_id, [row["id"], *(r["id"] for r in learned.created)])
             generation = self.store.bump_generation()
         self._index_rows([row, *learned.created], generation)
         self._emit(EventType.CREATED, agent, [row["id"]] + [r["id"] for r in learned.created],
@@ -697,7 +700,7 @@ ASYNC_METHODS = (
     "retrieve", "learn", "add_preference", "add_knowledge", "add_knowledge_batch", "add_anti_pattern",
     "record_usage", "record_feedback", "forget", "restore", "stats", "add_user_preference",
     "add_domain_knowledge", "get_stats", "close", "related", "entity_context", "path",
-    "ingest_directory", "ingest_conversations",
+    "ingest_directory", "ingest_conversations", *WORKFLOW_METHODS,
 )
 for _name in ASYNC_METHODS:
     setattr(ALMA, f"async_{_name}", _async_twin(_name))

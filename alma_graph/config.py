@@ -114,6 +114,48 @@ class LearningConfig(_Strict):
     min_failures_for_anti_pattern: int = Field(default=2, ge=1, le=1000)
 
 
+LifecycleKind = Literal["heuristic", "anti_pattern", "domain_knowledge", "outcome", "preference"]
+
+
+class DecayConfig(_Strict):
+    """Confidence fades while a memory goes unused and recovers when it is used."""
+
+    enabled: bool = True
+    half_life_days: float = Field(default=90.0, gt=0)
+    grace_days: float = Field(default=7.0, ge=0)  # no decay within this long of the last use / validation
+    reinforce_on_use: float = Field(default=0.1, ge=0, le=1)  # share of the gap to 1 regained per use
+    kinds: list[LifecycleKind] = Field(default_factory=lambda: ["heuristic", "anti_pattern", "domain_knowledge"])
+
+
+class ForgetPolicyConfig(_Strict):
+    """What a lifecycle run archives (each criterion off when null). Archived memories are
+    audited and can be restored."""
+
+    below_confidence: float | None = Field(default=0.05, ge=0, le=1)
+    older_than_days: float | None = Field(default=None, gt=0)
+    max_per_agent: int | None = Field(default=None, ge=1)  # per agent and kind, the best are kept
+    kinds: list[LifecycleKind] = Field(default_factory=lambda: ["heuristic", "anti_pattern", "domain_knowledge"])
+
+
+class ConsolidateConfig(_Strict):
+    enabled: bool = False  # merge near-duplicates on each lifecycle run
+    similarity_threshold: float = Field(default=0.92, gt=0, le=1)
+
+
+class ScheduleConfig(_Strict):
+    """When the lifecycle runs by itself; with neither set, only ``run_lifecycle()`` runs it."""
+
+    on_open: bool = False
+    every_n_writes: int | None = Field(default=None, ge=1)
+
+
+class LifecycleConfig(_Strict):
+    decay: DecayConfig = Field(default_factory=DecayConfig)
+    forget: ForgetPolicyConfig = Field(default_factory=ForgetPolicyConfig)
+    consolidate: ConsolidateConfig = Field(default_factory=ConsolidateConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+
+
 class Neo4jConfig(_Strict):
     uri: str = "bolt://localhost:7687"
     user: str = "neo4j"
@@ -130,6 +172,7 @@ class ALMAConfig(_Strict):
     retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
     learning: LearningConfig = Field(default_factory=LearningConfig)
     extraction: ExtractionConfig = Field(default_factory=ExtractionConfig)
+    lifecycle: LifecycleConfig = Field(default_factory=LifecycleConfig)
     agents: dict[str, AgentConfig] = Field(default_factory=dict)
 
     @field_validator("project_id")

@@ -42,3 +42,11 @@ class EmbeddingError(ALMAGraphError, RuntimeError):
 
 class EntityNotFoundError(ALMAGraphError, LookupError):
     """No entity in the project's graph matches the name (or several do)."""
+
+
+class WorkflowNotFoundError(ALMAGraphError, LookupError):
+    """No workflow with that id exists in the project (it has no checkpoint, artifact or memory yet)."""
+
+
+class SessionNotFoundError(ALMAGraphError, LookupError):
+    """No session with that id was started by the agent."""

@@ -19,6 +19,12 @@ class Node(str, Enum):
     TASK = "Task"
     ENTITY = "Entity"
     META = "Meta"
+    # workflow layer, sessions and the lifecycle's audit trail (see workflows.py, sessions.py, lifecycle.py)
+    WORKFLOW = "Workflow"
+    CHECKPOINT = "Checkpoint"
+    ARTIFACT = "Artifact"
+    SESSION = "Session"
+    AUDIT = "Audit"
 
 
 class Edge(str, Enum):
@@ -32,6 +38,12 @@ class Edge(str, Enum):
     RELATED = "RELATED"  # Entity -> Entity
     SUPERSEDES = "SUPERSEDES"  # Memory -> Memory
     MERGED_INTO = "MERGED_INTO"  # Memory -> Memory
+    HAS_CHECKPOINT = "HAS_CHECKPOINT"  # Workflow -> Checkpoint
+    PRODUCED = "PRODUCED"  # Workflow -> Artifact
+    IN_WORKFLOW = "IN_WORKFLOW"  # Memory -> Workflow
+    STARTED = "STARTED"  # Agent -> Session
+    HANDOFF = "HANDOFF"  # Session -> Session: the earlier session's handoff was picked up by the later one
+    AFFECTED = "AFFECTED"  # Audit -> Memory: what a lifecycle action archived, restored or merged
 
 
 EDGE_ENDS: dict[Edge, tuple[Node, Node]] = {
@@ -45,6 +57,12 @@ EDGE_ENDS: dict[Edge, tuple[Node, Node]] = {
     Edge.RELATED: (Node.ENTITY, Node.ENTITY),
     Edge.SUPERSEDES: (Node.MEMORY, Node.MEMORY),
     Edge.MERGED_INTO: (Node.MEMORY, Node.MEMORY),
+    Edge.HAS_CHECKPOINT: (Node.WORKFLOW, Node.CHECKPOINT),
+    Edge.PRODUCED: (Node.WORKFLOW, Node.ARTIFACT),
+    Edge.IN_WORKFLOW: (Node.MEMORY, Node.WORKFLOW),
+    Edge.STARTED: (Node.AGENT, Node.SESSION),
+    Edge.HANDOFF: (Node.SESSION, Node.SESSION),
+    Edge.AFFECTED: (Node.AUDIT, Node.MEMORY),
 }
 
 # Memory properties and their logical types (mapped to each backend's types).
@@ -126,6 +144,74 @@ RELATED_PROPERTIES: dict[str, str] = {
 }
 META_PROPERTIES: dict[str, str] = {"key": "string", "value": "string"}
 
+# Workflow layer. Every key is "<project_id>/<id>", so a project can be copied under another name.
+WORKFLOW_PROPERTIES: dict[str, str] = {
+    "key": "string",
+    "project_id": "string",
+    "workflow_id": "string",
+    "created_at": "timestamp",
+    "updated_at": "timestamp",
+}
+CHECKPOINT_PROPERTIES: dict[str, str] = {
+    "key": "string",
+    "project_id": "string",
+    "id": "string",
+    "workflow_id": "string",
+    "sequence": "int",  # 1, 2, ... within the workflow; resume() returns the highest
+    "state": "string",  # JSON
+    "state_hash": "string",  # sha256 of the canonical JSON: an unchanged state is not checkpointed again
+    "size_bytes": "int",
+    "agent": "string",
+    "metadata": "string",  # JSON
+    "created_at": "timestamp",
+}
+ARTIFACT_PROPERTIES: dict[str, str] = {
+    "key": "string",
+    "project_id": "string",
+    "id": "string",
+    "workflow_id": "string",
+    "artifact_type": "string",
+    "ref": "string",  # a path, URL or any reference the caller resolves
+    "name": "string",
+    "agent": "string",
+    "mime_type": "string",
+    "size_bytes": "int",
+    "checksum": "string",
+    "metadata": "string",  # JSON
+    "created_at": "timestamp",
+    "updated_at": "timestamp",
+}
+SESSION_PROPERTIES: dict[str, str] = {
+    "key": "string",
+    "project_id": "string",
+    "id": "string",
+    "agent": "string",
+    "goal": "string",
+    "started_at": "timestamp",
+    # the handoff, written when the session ends
+    "handoff_at": "timestamp",
+    "last_action": "string",
+    "last_outcome": "string",
+    "next_steps": "string_list",
+    "blockers": "string_list",
+    "decisions": "string_list",
+    "active_files": "string_list",
+    "confidence": "float",
+    "metadata": "string",  # JSON
+}
+AUDIT_PROPERTIES: dict[str, str] = {
+    "key": "string",
+    "project_id": "string",
+    "id": "string",
+    "action": "string",  # forget, restore, consolidate, decay
+    "agent": "string",
+    "reason": "string",
+    "criteria": "string",  # JSON: what selected the memories
+    "memory_ids": "string_list",
+    "count": "int",
+    "created_at": "timestamp",
+}
+
 NODE_PROPERTIES: dict[Node, dict[str, str]] = {
     Node.AGENT: AGENT_PROPERTIES,
     Node.USER: USER_PROPERTIES,
@@ -133,6 +219,11 @@ NODE_PROPERTIES: dict[Node, dict[str, str]] = {
     Node.TASK: TASK_PROPERTIES,
     Node.ENTITY: ENTITY_PROPERTIES,
     Node.META: META_PROPERTIES,
+    Node.WORKFLOW: WORKFLOW_PROPERTIES,
+    Node.CHECKPOINT: CHECKPOINT_PROPERTIES,
+    Node.ARTIFACT: ARTIFACT_PROPERTIES,
+    Node.SESSION: SESSION_PROPERTIES,
+    Node.AUDIT: AUDIT_PROPERTIES,
 }
 NODE_KEYS: dict[Node, str] = {node: ("id" if node is Node.MEMORY else "key") for node in Node}
 EDGE_PROPERTIES: dict[Edge, dict[str, str]] = {Edge.RELATED: RELATED_PROPERTIES}
@@ -144,6 +235,11 @@ def agent_key(project_id: str, name: str) -> str:
 
 def user_key(project_id: str, user_id: str) -> str:
     return f"{project_id}/{user_id}"
+
+
+def project_key(project_id: str, local_id: str) -> str:
+    """The key of a workflow, checkpoint, artifact, session or audit node."""
+    return f"{project_id}/{local_id}"
 
 
 def task_key(project_id: str, task_type: str, description: str) -> str:

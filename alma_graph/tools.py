@@ -351,6 +351,125 @@ def ingest(
     return {**report.as_dict(), "ok": report.ok}
 
 
+# -- workflows -------------------------------------------------------------------------------------
+
+WorkflowId = Annotated[str, Field(description="Workflow (run) id: 1-64 letters, digits, '_', '.', '-'.")]
+State = Annotated[dict[str, Any], Field(description="The workflow's state: a JSON object of at most 1 MB.")]
+ReducerName = Literal["latest_wins", "merge_lists", "priority_agent", "sum", "max", "min", "union"]
+
+
+@tool("alma_checkpoint", idempotent=True)
+def checkpoint(
+    alma: "ALMA",
+    workflow_id: WorkflowId,
+    state: State,
+    metadata: Metadata = None,
+    agent: Annotated[str | None, Field(description="The agent saving the state.")] = None,
+) -> dict[str, Any]:
+    """Save a workflow's state as its next checkpoint, to resume from after a crash or restart. A state
+    equal to the latest checkpoint's writes nothing and returns that checkpoint."""
+    return {"checkpoint": to_jsonable(alma.checkpoint(workflow_id, state, metadata=metadata, agent=agent))}
+
+
+@tool("alma_resume", read_only=True)
+def resume(alma: "ALMA", workflow_id: WorkflowId) -> dict[str, Any]:
+    """The workflow's latest checkpoint (its state, sequence number and time); `found` is false when the
+    workflow has none, i.e. start from scratch."""
+    found = alma.resume(workflow_id)
+    return {"found": found is not None, "checkpoint": to_jsonable(found)}
+
+
+@tool("alma_merge_states")
+def merge_states(
+    alma: "ALMA",
+    workflow_id: WorkflowId,
+    states: Annotated[list[dict[str, Any]] | dict[str, dict[str, Any]], Field(
+        description="The parallel states: a list, or an object of agent name -> state (needed by priority_agent).")],
+    reducer: Annotated[ReducerName | dict[str, ReducerName], Field(
+        description="How values of a key combine: latest_wins (the last state's), merge_lists (concatenate lists, "
+                    "merge objects), priority_agent (the highest-priority agent's), sum, max, min (numbers), union "
+                    "(lists without repeats); or an object of state key -> reducer ('*' for the other keys).")] = "latest_wins",
+    priority: Annotated[list[str] | None, Field(description="priority_agent: agent names, highest first.")] = None,
+    save: Annotated[bool, Field(description="Checkpoint the merged state in the workflow.")] = True,
+) -> dict[str, Any]:
+    """Merge the states of parallel agents into one, key by key, and checkpoint it in the workflow."""
+    return {"state": alma.merge_states(workflow_id, states, reducer=reducer, priority=priority, save=save)}
+
+
+@tool("alma_link_artifact", idempotent=True)
+def link_artifact(
+    alma: "ALMA",
+    workflow_id: WorkflowId,
+    artifact_type: Annotated[str, Field(description="What it is, e.g. 'report', 'screenshot', 'pull_request'.")],
+    ref: Annotated[str, Field(description="Where it is: a path, URL or any reference.")],
+    name: Annotated[str | None, Field(description="A human-readable name.")] = None,
+    agent: Annotated[str | None, Field(description="The agent that produced it.")] = None,
+    mime_type: Annotated[str | None, Field(description="MIME type, e.g. 'text/markdown'.")] = None,
+    size_bytes: Annotated[int | None, Field(ge=0, description="Size in bytes.")] = None,
+    checksum: Annotated[str | None, Field(description="A checksum, e.g. 'sha256:...'.")] = None,
+    metadata: Metadata = None,
+) -> dict[str, Any]:
+    """Record something the workflow produced, by reference. The same type and ref again updates it."""
+    artifact = alma.link_artifact(workflow_id, artifact_type, ref, name=name, agent=agent, mime_type=mime_type,
+                                  size_bytes=size_bytes, checksum=checksum, metadata=metadata)
+    return {"artifact": to_jsonable(artifact)}
+
+
+@tool("alma_get_artifacts", read_only=True)
+def get_artifacts(
+    alma: "ALMA",
+    workflow_id: WorkflowId,
+    artifact_type: Annotated[str | None, Field(description="Only artifacts of this type.")] = None,
+) -> dict[str, Any]:
+    """The artifacts a workflow produced, oldest first."""
+    return {"artifacts": to_jsonable(alma.get_artifacts(workflow_id, artifact_type=artifact_type))}
+
+
+@tool("alma_cleanup_checkpoints", destructive=True, idempotent=True)
+def cleanup_checkpoints(
+    alma: "ALMA",
+    older_than_days: Annotated[float, Field(ge=0, description="Delete checkpoints older than this many days.")] = 7,
+    keep_latest: Annotated[int, Field(ge=0, description="Always keep this many newest checkpoints per workflow.")] = 1,
+    workflow_id: Annotated[str | None, Field(description="Only this workflow's checkpoints.")] = None,
+) -> dict[str, Any]:
+    """Delete old checkpoints, keeping each workflow's newest ones (memories are never touched)."""
+    return {"deleted": alma.cleanup_checkpoints(older_than_days, keep_latest, workflow_id=workflow_id)}
+
+
+@tool("alma_retrieve_scoped", read_only=True)
+def retrieve_scoped(
+    alma: "ALMA",
+    task: Annotated[str, Field(description="The task about to be done, in plain words.")],
+    agent: AgentName,
+    scope: Annotated[Literal["workflow_only", "agent_only", "project_wide"], Field(
+        description="workflow_only: memories of workflow_id; agent_only: the agent's own; project_wide: all it may "
+                    "see (own, inherited, shared).")],
+    workflow_id: Annotated[str | None, Field(description="The workflow, for scope workflow_only.")] = None,
+    top_k: Annotated[int | None, Field(ge=1, le=1000, description="Memories per kind.")] = None,
+    user_id: Annotated[str | None, Field(description="Include this user's preferences.")] = None,
+    max_tokens: Annotated[int, Field(ge=1, le=100_000, description="Token budget of the rendered prompt.")] = 2000,
+) -> dict[str, Any]:
+    """alma_retrieve within a scope; the scope filters before ranking, so nothing outside it appears."""
+    memories = alma.retrieve_scoped(task, agent, scope, workflow_id=workflow_id, top_k=top_k, user_id=user_id)
+    return {"scope": scope, **slice_to_dict(memories, max_tokens=max_tokens)}
+
+
+@tool("alma_consolidate", destructive=True, idempotent=True)
+def consolidate(
+    alma: "ALMA",
+    agent: AgentName,
+    kind: Annotated[Literal["heuristic", "anti_pattern", "domain_knowledge"] | None, Field(
+        description="Only this kind (default: all three).")] = None,
+    similarity_threshold: Annotated[float | None, Field(gt=0, le=1, description="Cosine similarity at which two "
+                                                        "memories are duplicates (default: the config's).")] = None,
+    dry_run: Annotated[bool, Field(description="Report the groups without merging.")] = False,
+) -> dict[str, Any]:
+    """Merge the agent's near-duplicate memories into one survivor each: counts summed, MERGED_INTO edges,
+    duplicates archived (alma_restore brings them back), an audit record written."""
+    report = alma.consolidate(agent, kind=kind, similarity_threshold=similarity_threshold, dry_run=dry_run)
+    return {**to_jsonable(report), "merged": report.merged}
+
+
 # -- resources ---------------------------------------------------------------------------------------
 
 @resource("alma://config", "config")

@@ -30,6 +30,8 @@ EXPECTED_TOOLS = {
     "alma_retrieve", "alma_learn", "alma_add_preference", "alma_add_knowledge", "alma_add_anti_pattern",
     "alma_record_usage", "alma_record_feedback", "alma_forget", "alma_stats", "alma_health",
     "alma_restore", "alma_entity_context", "alma_related", "alma_path", "alma_ingest",
+    "alma_checkpoint", "alma_resume", "alma_merge_states", "alma_link_artifact", "alma_get_artifacts",
+    "alma_cleanup_checkpoints", "alma_retrieve_scoped", "alma_consolidate",
 }
 TOKEN = "test-token-7f3a9c1e5b2d4068"
 

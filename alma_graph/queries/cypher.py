@@ -310,3 +310,124 @@ def upsert_edges(edge: Edge, identity: list[str], names: list[str]) -> str:
         f"MATCH (a:{start.value} {{{NODE_KEYS[start]}: p.from_key}}), (b:{end.value} {{{NODE_KEYS[end]}: p.to_key}}) "
         f"MERGE (a)-[r:{edge.value}{pattern}]->(b)" + (f" SET {sets}" if sets else "")
     )
+
+
+# -- workflows: checkpoints, artifacts, scoped memories ------------------------------------
+# Labels and property names below come from the graph model's enums and property maps.
+
+def _returns(node: Node, var: str) -> str:
+    return ", ".join(f"{var}.{name} AS {name}" for name in NODE_PROPERTIES[node])
+
+
+def _create(node: Node, var: str) -> str:
+    """CREATE a node with every property of its kind from parameters of the same name."""
+    return f"CREATE ({var}:{node.value} {{{_props(NODE_PROPERTIES[node])}}})"
+
+
+MERGE_WORKFLOW = f"""
+MERGE (w:{Node.WORKFLOW.value} {{key: $key}})
+ON CREATE SET w.project_id = $project_id, w.workflow_id = $workflow_id, w.created_at = $now, w.updated_at = $now
+ON MATCH SET w.updated_at = $now
+"""
+
+GET_WORKFLOW = f"MATCH (w:{Node.WORKFLOW.value} {{key: $key}}) RETURN {_returns(Node.WORKFLOW, 'w')}"
+
+CREATE_CHECKPOINT = (
+    f"MATCH (w:{Node.WORKFLOW.value} {{key: $workflow_key}}) {_create(Node.CHECKPOINT, 'c')} "
+    f"CREATE (w)-[:{Edge.HAS_CHECKPOINT.value}]->(c)"
+)
+
+LATEST_CHECKPOINT = f"""
+MATCH (w:{Node.WORKFLOW.value} {{key: $key}})-[:{Edge.HAS_CHECKPOINT.value}]->(c:{Node.CHECKPOINT.value})
+RETURN {_returns(Node.CHECKPOINT, 'c')}
+ORDER BY c.sequence DESC LIMIT 1
+"""
+
+# Every checkpoint of the project (newest first per workflow), for cleanup.
+PROJECT_CHECKPOINTS = f"""
+MATCH (w:{Node.WORKFLOW.value})-[:{Edge.HAS_CHECKPOINT.value}]->(c:{Node.CHECKPOINT.value})
+WHERE w.project_id = $project_id
+RETURN w.workflow_id AS workflow_id, c.key AS key, c.sequence AS sequence, c.created_at AS created_at
+ORDER BY workflow_id, sequence DESC
+"""
+
+DELETE_CHECKPOINTS = f"MATCH (c:{Node.CHECKPOINT.value}) WHERE c.key IN $keys DETACH DELETE c"
+
+# Linking an artifact again updates it: the fields given replace, the ones left out (null) stay.
+_ARTIFACT_FIXED = ("project_id", "id", "workflow_id", "artifact_type", "ref", "updated_at")
+_ARTIFACT_SET = ", ".join(
+    f"a.{name} = ${name}" if name in _ARTIFACT_FIXED else f"a.{name} = coalesce(${name}, a.{name})"
+    for name in NODE_PROPERTIES[Node.ARTIFACT] if name not in ("key", "created_at")
+)
+MERGE_ARTIFACT = f"""
+MATCH (w:{Node.WORKFLOW.value} {{key: $workflow_key}})
+MERGE (a:{Node.ARTIFACT.value} {{key: $key}})
+ON CREATE SET a.created_at = $created_at
+SET {_ARTIFACT_SET}
+MERGE (w)-[:{Edge.PRODUCED.value}]->(a)
+"""
+
+GET_ARTIFACT = f"MATCH (a:{Node.ARTIFACT.value} {{key: $key}}) RETURN {_returns(Node.ARTIFACT, 'a')}"
+
+WORKFLOW_ARTIFACTS = f"""
+MATCH (w:{Node.WORKFLOW.value} {{key: $key}})-[:{Edge.PRODUCED.value}]->(a:{Node.ARTIFACT.value})
+RETURN {_returns(Node.ARTIFACT, 'a')}
+ORDER BY created_at, id
+"""
+
+# The live memories a workflow produced, for workflow_only retrieval.
+WORKFLOW_MEMORIES = f"""
+MATCH (m:Memory)-[:{Edge.IN_WORKFLOW.value}]->(w:{Node.WORKFLOW.value} {{key: $key}})
+WHERE m.archived = false
+RETURN m.id AS id, m.agent AS agent, m.kind AS kind
+"""
+
+
+# -- sessions and handoffs ---------------------------------------------------------------------
+
+CREATE_SESSION = (
+    f"MATCH (a:Agent {{key: $agent_key}}) {_create(Node.SESSION, 's')} CREATE (a)-[:{Edge.STARTED.value}]->(s)"
+)
+
+GET_SESSION = f"MATCH (s:{Node.SESSION.value} {{key: $key}}) RETURN {_returns(Node.SESSION, 's')}"
+
+# The agent's most recent handoff.
+LAST_HANDOFF = f"""
+MATCH (a:Agent {{key: $agent_key}})-[:{Edge.STARTED.value}]->(s:{Node.SESSION.value})
+WHERE s.handoff_at IS NOT NULL
+RETURN {_returns(Node.SESSION, 's')}
+ORDER BY handoff_at DESC LIMIT 1
+"""
+
+_HANDOFF_FIELDS = ["handoff_at", "last_action", "last_outcome", "next_steps", "blockers", "decisions",
+                   "active_files", "confidence", "metadata"]
+SET_HANDOFF = (
+    f"MATCH (s:{Node.SESSION.value} {{key: $key}}) SET "
+    + ", ".join(f"s.{name} = ${name}" for name in _HANDOFF_FIELDS)
+)
+
+# The session whose handoff a session picked up (HANDOFF points from the earlier to the later).
+HANDED_FROM = f"""
+MATCH (p:{Node.SESSION.value})-[:{Edge.HANDOFF.value}]->(s:{Node.SESSION.value} {{key: $key}})
+RETURN p.id AS id
+"""
+
+
+# -- lifecycle: audit records and what wake-up loads first ---------------------------------------
+
+CREATE_AUDIT = _create(Node.AUDIT, "x")
+
+
+def audit_log(limit: int, with_action: bool) -> str:
+    where = "x.project_id = $project_id" + (" AND x.action = $action" if with_action else "")
+    return (f"MATCH (x:{Node.AUDIT.value}) WHERE {where} RETURN {_returns(Node.AUDIT, 'x')} "
+            f"ORDER BY created_at DESC, id LIMIT {int(limit)}")
+
+
+def top_memories(limit: int) -> str:
+    """The agents' most trusted, most used live memories of the given kinds."""
+    return (
+        "MATCH (m:Memory) WHERE m.project_id = $project_id AND m.archived = false "
+        "AND m.agent IN $agents AND m.kind IN $kinds "
+        f"RETURN {_RETURN_MEMORY} ORDER BY m.confidence DESC, m.use_count DESC, m.id LIMIT {int(limit)}"
+    )

@@ -1,0 +1,498 @@
+"""The memory lifecycle: decay, reinforcement, consolidation, a forget policy, an audit
+trail, and a schedule that runs them without being asked.
+
+Nothing here deletes a memory. Forgetting archives (the memory leaves retrieval and
+``restore`` brings it back); consolidation archives near-duplicates behind one survivor
+that they point to by ``MERGED_INTO``. Every archive, restore, merge and decay run
+leaves an ``Audit`` node that names the memories it touched (``AFFECTED`` edges) and
+the criteria that chose them; ``audit_log()`` lists them.
+
+- **Decay**: a memory's confidence halves every ``decay.half_life_days`` it goes
+  unused, once ``decay.grace_days`` have passed since it was last created, used,
+  validated or seen. Runs compose: two runs a month apart decay exactly as one run
+  would after two months. A memory used since the last run regains
+  ``decay.reinforce_on_use`` of its distance to 1 (use also counts in ranking through
+  ``record_usage``).
+- **Forget policy** (``prune``): archives memories that are idle for more than
+  ``older_than_days``, whose confidence is below ``below_confidence``, or that exceed
+  ``max_per_agent`` live memories of one kind for one agent (the most trusted and most
+  recently active are kept). Each criterion archives on its own.
+- **Consolidation**: near-duplicates of one agent, kind and category (cosine of their
+  embeddings >= the threshold) merge into the one with the most evidence: counts are
+  summed, confidence recomputed from them, the latest times kept, and the provenance
+  edges of the others (``DERIVED_FROM``, ``IN_WORKFLOW``) are copied onto it.
+- **Schedule**: ``lifecycle.schedule.on_open`` runs it when a store opens,
+  ``lifecycle.schedule.every_n_writes`` after every N write calls; otherwise
+  ``run_lifecycle()`` runs it on demand.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import math
+import threading
+import uuid
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from alma_graph.errors import ValidationError
+from alma_graph.events import EventType, MemoryEvent
+from alma_graph.graph_model import NODE_PROPERTIES, Edge, Node, project_key
+from alma_graph.learning import heuristic_confidence
+from alma_graph.models import MemoryKind
+from alma_graph.queries import cypher as q
+from alma_graph.records import as_utc, utcnow
+
+if TYPE_CHECKING:
+    from alma_graph.alma import ALMA
+    from alma_graph.backends.base import GraphStore
+
+log = logging.getLogger(__name__)
+
+CONSOLIDATABLE = (MemoryKind.HEURISTIC.value, MemoryKind.ANTI_PATTERN.value, MemoryKind.DOMAIN_KNOWLEDGE.value)
+LAST_DECAY_META = "lifecycle/last_decay"
+_ACTIVITY_FIELDS = ("occurred_at", "created_at", "last_used_at", "last_validated", "last_seen", "last_verified")
+
+# Criteria of the archive in progress on this thread, for the audit record of the forget() it calls.
+_archive_context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("archive_context", default=None)
+
+
+# -- results ---------------------------------------------------------------------------------------
+
+@dataclass
+class AuditRecord:
+    """One lifecycle action: what it did, to which memories, and why."""
+
+    id: str
+    action: str  # forget, restore, consolidate, decay
+    memory_ids: list[str]
+    count: int
+    agent: str | None = None
+    reason: str | None = None
+    criteria: dict[str, Any] = field(default_factory=dict)
+    created_at: datetime | None = None
+
+
+@dataclass
+class MergeGroup:
+    survivor_id: str
+    merged_ids: list[str]
+    kind: str
+    category: str
+    occurrence_count: int
+
+
+@dataclass
+class ConsolidationReport:
+    agent: str
+    groups: list[MergeGroup] = field(default_factory=list)
+    examined: int = 0
+    dry_run: bool = False
+    audit_id: str | None = None
+
+    @property
+    def merged(self) -> int:
+        return sum(len(g.merged_ids) for g in self.groups)
+
+
+@dataclass
+class PruneReport:
+    archived_ids: list[str] = field(default_factory=list)
+    reasons: dict[str, list[str]] = field(default_factory=dict)  # criterion -> memory ids it selected
+    dry_run: bool = False
+
+    @property
+    def archived(self) -> int:
+        return len(self.archived_ids)
+
+
+@dataclass
+class DecayReport:
+    decayed: int = 0
+    reinforced: int = 0
+    since: datetime | None = None  # the previous run (None on the first)
+    at: datetime | None = None
+
+
+@dataclass
+class LifecycleReport:
+    decay: DecayReport | None = None
+    consolidations: list[ConsolidationReport] = field(default_factory=list)
+    prune: PruneReport | None = None
+    trigger: str = "manual"
+
+
+# -- audit trail -----------------------------------------------------------------------------------
+
+def write_audit(store: "GraphStore", action: str, memory_ids: list[str], agent: str | None = None,
+                reason: str | None = None, criteria: dict[str, Any] | None = None, link: bool = True,
+                now: datetime | None = None) -> str:
+    """An Audit node (inside the caller's transaction, if any), with AFFECTED edges when ``link``."""
+    audit_id = str(uuid.uuid4())
+    row = dict.fromkeys(NODE_PROPERTIES[Node.AUDIT])
+    row.update(key=project_key(store.project_id, audit_id), project_id=store.project_id, id=audit_id, action=action,
+               agent=agent, reason=reason, criteria=json.dumps(criteria or {}, default=str),
+               memory_ids=list(memory_ids), count=len(memory_ids), created_at=now or utcnow())
+    with store.transaction():
+        store.run(q.CREATE_AUDIT, row)
+        if link and memory_ids:
+            store.link_many(Edge.AFFECTED, [(row["key"], memory_id) for memory_id in memory_ids])
+    return audit_id
+
+
+def audit_log(store: "GraphStore", action: str | None = None, limit: int = 100) -> list[AuditRecord]:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 10_000:
+        raise ValidationError(f"limit must be an integer between 1 and 10000, got {limit!r}")
+    actions = ("forget", "restore", "consolidate", "decay")
+    if action is not None and action not in actions:
+        raise ValidationError(f"action must be one of {list(actions)}, got {action!r}")
+    params: dict[str, Any] = {"project_id": store.project_id}
+    if action is not None:
+        params["action"] = action
+    return [AuditRecord(id=r["id"], action=r["action"], memory_ids=list(r["memory_ids"] or []), count=r["count"],
+                        agent=r["agent"], reason=r["reason"], criteria=json.loads(r["criteria"] or "{}"),
+                        created_at=r["created_at"])
+            for r in store.run(q.audit_log(limit, action is not None), params)]
+
+
+def audit_observer(store: "GraphStore"):
+    """An event observer that audits every archive (forget) and restore, whoever called it."""
+
+    def observe(event: MemoryEvent) -> None:
+        if event.type is EventType.DELETED and event.details.get("archived"):
+            context = _archive_context.get() or {}
+            write_audit(store, "forget", list(event.memory_ids), agent=event.agent,
+                        reason=context.get("reason", "forget() called"), criteria=context.get("criteria"))
+        elif event.type is EventType.UPDATED and event.details.get("reason") == "restored":
+            write_audit(store, "restore", list(event.memory_ids), agent=event.agent, reason="restore() called")
+
+    return observe
+
+
+@contextmanager
+def _archiving(reason: str, criteria: dict[str, Any]):
+    token = _archive_context.set({"reason": reason, "criteria": criteria})
+    try:
+        yield
+    finally:
+        _archive_context.reset(token)
+
+
+# -- shared helpers --------------------------------------------------------------------------------
+
+def _activity(row: dict[str, Any]) -> datetime:
+    """When the memory was last created, used, validated or seen."""
+    return max(row[name] for name in _ACTIVITY_FIELDS if row.get(name) is not None)
+
+
+def _check_kinds(kinds: Iterable[Any] | None, allowed: Iterable[str], what: str = "kinds") -> list[str] | None:
+    if kinds is None:
+        return None
+    if isinstance(kinds, str):
+        kinds = [kinds]
+    out = []
+    for kind in kinds:
+        value = getattr(kind, "value", kind)
+        if value not in allowed:
+            raise ValidationError(f"{what}: {kind!r} is not one of {sorted(allowed)}")
+        out.append(value)
+    return out
+
+
+def _check_number(value: Any, what: str, low: float | None = None, high: float | None = None,
+                  integer: bool = False) -> Any:
+    if value is None:
+        return None
+    kinds = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value) \
+            or (low is not None and value < low) or (high is not None and value > high):
+        bounds = f" between {low} and {high}" if high is not None else (f" >= {low}" if low is not None else "")
+        raise ValidationError(f"{what} must be {'an integer' if integer else 'a number'}{bounds}, got {value!r}")
+    return value
+
+
+def _finish_write(alma: "ALMA") -> None:
+    """Memory properties changed: move the write generation, which the derived indexes track."""
+    alma._index_generation = alma.store.bump_generation()
+
+
+# -- decay and reinforcement ---------------------------------------------------------------------------
+
+def decay(alma: "ALMA", now: datetime | None = None) -> DecayReport:
+    settings = alma.config.lifecycle.decay
+    now = as_utc(now) or utcnow()
+    store = alma.store
+    report = DecayReport(at=now)
+    if not settings.enabled:
+        return report
+    stored = store.get_meta(LAST_DECAY_META)
+    previous = datetime.fromisoformat(stored) if stored else None
+    report.since = previous
+    grace = timedelta(days=settings.grace_days)
+    used_since = previous or (now - grace)
+    changes: dict[str, float] = {}
+    for kind in settings.kinds:
+        for row in store.find_memories(kind=kind, archived=False):
+            confidence = row["confidence"] if row["confidence"] is not None else 1.0
+            new = confidence
+            start = _activity(row) + grace
+            if previous is not None and previous > start:
+                start = previous
+            if now > start:
+                new *= 0.5 ** ((now - start).total_seconds() / 86400 / settings.half_life_days)
+            if row["last_used_at"] is not None and row["last_used_at"] > used_since and settings.reinforce_on_use:
+                new += settings.reinforce_on_use * (1.0 - new)
+                report.reinforced += 1
+            if abs(new - confidence) > 1e-9:
+                changes[row["id"]] = min(1.0, max(0.0, new))
+                if new < confidence:
+                    report.decayed += 1
+    with store.transaction():
+        for memory_id, value in changes.items():
+            store.update_memory(memory_id, {"confidence": value})
+        store.set_meta(LAST_DECAY_META, now.isoformat())
+        if changes:
+            write_audit(store, "decay", sorted(changes), reason="lifecycle decay", link=False, now=now,
+                        criteria={"half_life_days": settings.half_life_days, "grace_days": settings.grace_days,
+                                  "decayed": report.decayed, "reinforced": report.reinforced,
+                                  "since": previous.isoformat() if previous else None})
+            _finish_write(alma)
+    if changes:
+        alma._emit(EventType.UPDATED, None, sorted(changes), reason="decay")
+    return report
+
+
+# -- forget policy -------------------------------------------------------------------------------------
+
+def prune(alma: "ALMA", agent: str | None = None, older_than_days: float | None = None,
+          below_confidence: float | None = None, max_per_agent: int | None = None,
+          kinds: Iterable[str] | None = None, dry_run: bool = False, now: datetime | None = None,
+          reason: str = "forget policy") -> PruneReport:
+    """Archive (through ``forget``) what any criterion selects; the archive is audited."""
+    older_than_days = _check_number(older_than_days, "older_than_days", low=0)
+    below_confidence = _check_number(below_confidence, "below_confidence", low=0, high=1)
+    max_per_agent = _check_number(max_per_agent, "max_per_agent", low=1, integer=True)
+    if older_than_days is None and below_confidence is None and max_per_agent is None:
+        raise ValidationError("prune needs at least one of older_than_days, below_confidence, max_per_agent")
+    kinds = _check_kinds(kinds, [k.value for k in MemoryKind]) or list(alma.config.lifecycle.forget.kinds)
+    if agent is not None:
+        agent = alma._known_agent(agent)
+    now = as_utc(now) or utcnow()
+    rows = [r for kind in kinds for r in alma.store.find_memories(
+        agents=[agent] if agent else None, kind=kind, archived=False)]
+    report = PruneReport(dry_run=dry_run)
+    if older_than_days is not None:
+        cutoff = now - timedelta(days=older_than_days)
+        report.reasons["older_than_days"] = [r["id"] for r in rows if _activity(r) < cutoff]
+    if below_confidence is not None:
+        report.reasons["below_confidence"] = [
+            r["id"] for r in rows if (r["confidence"] if r["confidence"] is not None else 1.0) < below_confidence]
+    if max_per_agent is not None:
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for row in rows:
+            groups.setdefault((row["agent"] or f"user:{row['user_id']}", row["kind"]), []).append(row)
+        over = []
+        for group in groups.values():
+            group.sort(key=lambda r: (r["confidence"] if r["confidence"] is not None else 1.0, _activity(r)),
+                       reverse=True)
+            over += [r["id"] for r in group[max_per_agent:]]
+        report.reasons["max_per_agent"] = over
+    report.archived_ids = sorted({i for ids in report.reasons.values() for i in ids})
+    if report.archived_ids and not dry_run:
+        criteria = {"older_than_days": older_than_days, "below_confidence": below_confidence,
+                    "max_per_agent": max_per_agent, "kinds": kinds, "agent": agent,
+                    "selected": {name: len(ids) for name, ids in report.reasons.items()}}
+        with _archiving(reason, criteria):
+            alma.forget(memory_ids=report.archived_ids)
+    return report
+
+
+# -- consolidation -----------------------------------------------------------------------------------
+
+def _survivor_rank(row: dict[str, Any]) -> tuple:
+    created = row["created_at"]
+    return (row["occurrence_count"] or 1, row["confidence"] if row["confidence"] is not None else 0.0,
+            row["use_count"] or 0, -created.timestamp() if created else 0.0, row["id"])
+
+
+def _latest(rows: list[dict[str, Any]], name: str) -> Any:
+    values = [r[name] for r in rows if r.get(name) is not None]
+    return max(values) if values else None
+
+
+def _merged_values(kind: str, rows: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
+    """The survivor's properties after absorbing ``rows`` (survivor included)."""
+    occurrences = sum(r["occurrence_count"] or 1 for r in rows)
+    weights = [(r["use_count"] or 0) + 1 for r in rows]
+    values: dict[str, Any] = {
+        "occurrence_count": occurrences,
+        "use_count": sum(r["use_count"] or 0 for r in rows),
+        "feedback": sum(w * (r["feedback"] or 0.0) for w, r in zip(weights, rows)) / sum(weights),
+        "occurred_at": _latest(rows, "occurred_at"),
+        "last_used_at": _latest(rows, "last_used_at"),
+        "updated_at": now,
+    }
+    if kind == MemoryKind.HEURISTIC.value:
+        successes = sum(r["success_count"] or 0 for r in rows)
+        values.update(success_count=successes, confidence=heuristic_confidence(successes, occurrences),
+                      last_validated=_latest(rows, "last_validated"))
+    elif kind == MemoryKind.ANTI_PATTERN.value:
+        values.update(confidence=occurrences / (occurrences + 1), last_seen=_latest(rows, "last_seen"))
+    else:
+        values.update(confidence=max(r["confidence"] if r["confidence"] is not None else 1.0 for r in rows),
+                      last_verified=_latest(rows, "last_verified"))
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _clusters(rows: list[dict[str, Any]], threshold: float) -> list[list[dict[str, Any]]]:
+    """Star clusters: the best remaining memory takes every remaining one similar enough to
+    it (not to its neighbours, so a chain of small steps cannot drift into one group)."""
+    rows = sorted(rows, key=_survivor_rank, reverse=True)
+    vectors = np.asarray([r["embedding"] for r in rows], dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors = vectors / np.where(norms == 0, 1, norms)
+    similarity = vectors @ vectors.T
+    taken = [False] * len(rows)
+    clusters = []
+    for i in range(len(rows)):
+        if taken[i]:
+            continue
+        taken[i] = True
+        members = [rows[i]]
+        for j in range(i + 1, len(rows)):
+            if not taken[j] and similarity[i, j] >= threshold:
+                taken[j] = True
+                members.append(rows[j])
+        if len(members) > 1:
+            clusters.append(members)
+    return clusters
+
+
+def consolidate(alma: "ALMA", agent: str, kind: Any = None, similarity_threshold: float | None = None,
+                dry_run: bool = False) -> ConsolidationReport:
+    agent = alma._known_agent(agent)
+    if getattr(kind, "value", kind) in (MemoryKind.OUTCOME.value, MemoryKind.PREFERENCE.value):
+        raise ValidationError(
+            f"{getattr(kind, 'value', kind)} memories are not consolidated: outcomes are the record of what "
+            "happened (their heuristics and anti-patterns are what to consolidate) and preferences are the user's")
+    kinds = _check_kinds(kind, CONSOLIDATABLE, "kind") or list(CONSOLIDATABLE)
+    threshold = similarity_threshold if similarity_threshold is not None else \
+        alma.config.lifecycle.consolidate.similarity_threshold
+    threshold = _check_number(threshold, "similarity_threshold", low=0, high=1)
+    if threshold <= 0:
+        raise ValidationError("similarity_threshold must be above 0")
+    store = alma.store
+    report = ConsolidationReport(agent=agent, dry_run=dry_run)
+    clusters = []
+    for k in kinds:
+        rows = [r for r in store.find_memories(with_embedding=True, agents=[agent], kind=k, archived=False)
+                if r["embedding"] is not None]
+        report.examined += len(rows)
+        by_category: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_category.setdefault(row["category"], []).append(row)
+        for group in by_category.values():
+            clusters += _clusters(group, threshold)
+    for members in clusters:
+        survivor = members[0]
+        report.groups.append(MergeGroup(survivor_id=survivor["id"], merged_ids=[m["id"] for m in members[1:]],
+                                        kind=survivor["kind"], category=survivor["category"],
+                                        occurrence_count=sum(m["occurrence_count"] or 1 for m in members)))
+    if dry_run or not clusters:
+        return report
+    now = utcnow()
+    merged_ids = [m["id"] for members in clusters for m in members[1:]]
+    with store.transaction():
+        for members in clusters:
+            survivor, duplicates = members[0], members[1:]
+            store.update_memory(survivor["id"], _merged_values(survivor["kind"], members, now))
+            provenance: dict[Edge, set[str]] = {Edge.DERIVED_FROM: set(), Edge.IN_WORKFLOW: set()}
+            for duplicate in duplicates:
+                store.update_memory(duplicate["id"], {"archived": True, "updated_at": now})
+                for edge, targets in provenance.items():
+                    targets.update(store.targets(edge, duplicate["id"]))
+            store.link_many(Edge.MERGED_INTO, [(d["id"], survivor["id"]) for d in duplicates])
+            for edge, targets in provenance.items():
+                store.link_many(edge, [(survivor["id"], t) for t in sorted(targets) if t != survivor["id"]])
+        report.audit_id = write_audit(
+            store, "consolidate", [m["id"] for members in clusters for m in members], agent=agent,
+            reason="near-duplicates merged", now=now,
+            criteria={"kinds": kinds, "similarity_threshold": threshold,
+                      "groups": {g.survivor_id: g.merged_ids for g in report.groups}})
+        _finish_write(alma)
+    alma._index.remove(merged_ids)
+    alma._lexical.remove(merged_ids)
+    alma._emit(EventType.CONSOLIDATED, agent, [g.survivor_id for g in report.groups] + merged_ids,
+               groups={g.survivor_id: g.merged_ids for g in report.groups})
+    return report
+
+
+# -- one run, and the schedule ---------------------------------------------------------------------------
+
+def run(alma: "ALMA", now: datetime | None = None, trigger: str = "manual") -> LifecycleReport:
+    """Decay, then consolidation (when enabled), then the forget policy, as configured."""
+    settings = alma.config.lifecycle
+    now = as_utc(now) or utcnow()
+    report = LifecycleReport(trigger=trigger)
+    report.decay = decay(alma, now)
+    if settings.consolidate.enabled:
+        for agent in sorted(alma.agents()):
+            report.consolidations.append(consolidate(alma, agent, None, settings.consolidate.similarity_threshold))
+    policy = settings.forget
+    if policy.older_than_days is not None or policy.below_confidence is not None or policy.max_per_agent is not None:
+        report.prune = prune(alma, older_than_days=policy.older_than_days, below_confidence=policy.below_confidence,
+                             max_per_agent=policy.max_per_agent, kinds=policy.kinds, now=now,
+                             reason=f"lifecycle run ({trigger})")
+    return report
+
+
+class Schedule:
+    """Runs the lifecycle after every N write calls (counted from ``created`` events)."""
+
+    def __init__(self, alma: "ALMA", every_n_writes: int):
+        self.alma = alma
+        self.every = every_n_writes
+        self.writes = 0
+        self.last_report: LifecycleReport | None = None
+        self._lock = threading.Lock()
+        self._running = False
+
+    def __call__(self, event: MemoryEvent) -> None:
+        if event.type is not EventType.CREATED:
+            return
+        with self._lock:
+            self.writes += 1
+            if self._running or self.writes < self.every:
+                return
+            self.writes, self._running = 0, True
+        try:
+            self.last_report = run(self.alma, trigger=f"every {self.every} writes")
+        except Exception:  # housekeeping must never break the write that triggered it
+            log.exception("scheduled lifecycle run failed")
+        finally:
+            self._running = False
+
+
+def start(alma: "ALMA") -> Schedule | None:
+    """Attach the audit trail and the configured schedule to a freshly opened ALMA."""
+    alma.events.subscribe(audit_observer(alma.store), [EventType.DELETED, EventType.UPDATED])
+    schedule = alma.config.lifecycle.schedule
+    scheduler = None
+    if schedule.every_n_writes:
+        scheduler = Schedule(alma, schedule.every_n_writes)
+        alma.events.subscribe(scheduler, [EventType.CREATED])
+    if schedule.on_open:
+        try:
+            report = run(alma, trigger="on open")
+            if scheduler is not None:
+                scheduler.last_report = report
+        except Exception:
+            log.exception("lifecycle run on open failed")
+    return scheduler
