@@ -259,8 +259,9 @@ def decay(alma: "ALMA", now: datetime | None = None) -> DecayReport:
             store.update_memory(memory_id, {"confidence": value})
         store.set_meta(LAST_DECAY_META, now.isoformat())
         if changes:
-            write_audit(store, "decay", sorted(changes), reason="lifecycle decay", link=False, now=now,
-                        criteria={"half_life_days": settings.half_life_days, "grace_days": settings.grace_days,
+            write_audit(store, "decay", sorted(changes), reason="lifecycle decay", link=False,
+                        criteria={"as_of": now.isoformat(), "half_life_days": settings.half_life_days,
+                                  "grace_days": settings.grace_days,
                                   "decayed": report.decayed, "reinforced": report.reinforced,
                                   "since": previous.isoformat() if previous else None})
             _finish_write(alma)
