@@ -57,7 +57,7 @@ def server_settings(storage: str) -> dict:
                       "user": os.environ.get("NEO4J_USER", "neo4j"), "password": os.environ.get("NEO4J_PASSWORD")}}
 
 
-def run(size: int, queries: int, storage: str, rng: random.Random) -> dict:
+def run(size: int, queries: int, storage: str, rng: random.Random, recipes: list[str]) -> dict:
     agents = agents_config(50)
     names = list(agents)
     with tempfile.TemporaryDirectory(prefix="alma-bench-") as directory:
@@ -70,18 +70,29 @@ def run(size: int, queries: int, storage: str, rng: random.Random) -> dict:
                 [{"agent": rng.choice(names), "domain": "systems", "fact": fact} for fact in facts[chunk:chunk + 2000]])
         load_s = time.perf_counter() - started
         alma.retrieve("warm up", "junior_0")
-        samples = []
-        for _ in range(queries):
-            query = f"What does {rng.choice(SUBJECTS).lower()} use for {rng.choice(OBJECTS)}?"
+        queries_text = [f"What does {rng.choice(SUBJECTS).lower()} use for {rng.choice(OBJECTS)}?"
+                        for _ in range(queries)]
+        readers = [rng.choice(names) for _ in range(queries)]
+        per_recipe = {}
+        for recipe in recipes:
+            samples = []
+            for query, reader in zip(queries_text, readers):
+                t = time.perf_counter()
+                alma.retrieve(query, reader, top_k=5, recipe=recipe)
+                samples.append((time.perf_counter() - t) * 1000)
+            per_recipe[recipe] = latency_summary(samples)
+        embed = []
+        for query in queries_text[:50]:
             t = time.perf_counter()
-            alma.retrieve(query, rng.choice(names), top_k=5)
-            samples.append((time.perf_counter() - t) * 1000)
+            alma.embedder.embed(query)
+            embed.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
         alma.learn("junior_0", "Rotate the database credentials", True, "Use the vault rotation job")
         learn_ms = (time.perf_counter() - t) * 1000
         alma.close()
     return {"size": size, "storage": storage, "load_seconds": round(load_s, 1),
-            "memories_per_second": round(size / load_s), "learn_ms": round(learn_ms, 1), **latency_summary(samples)}
+            "memories_per_second": round(size / load_s), "learn_ms": round(learn_ms, 1),
+            "query_embedding": latency_summary(embed), "recipes": per_recipe}
 
 
 def main() -> None:
@@ -89,12 +100,17 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--storage", choices=["kuzu", "neo4j"], default="kuzu")
+    parser.add_argument("--recipes", nargs="+", default=["similarity_only", "hybrid"])
     args = parser.parse_args()
     rng = random.Random(7)
-    results = [run(size, args.queries, args.storage, rng) for size in args.sizes]
-    print_table(["memories", "storage", "load s", "mem/s", "retrieve p50 ms", "p95 ms", "mean ms", "learn ms"],
-                [[r["size"], r["storage"], r["load_seconds"], r["memories_per_second"], r["p50_ms"], r["p95_ms"],
-                  r["mean_ms"], r["learn_ms"]] for r in results], title="retrieve latency (query embedding included)")
+    results = [run(size, args.queries, args.storage, rng, args.recipes) for size in args.sizes]
+    rows = []
+    for r in results:
+        for recipe, timing in r["recipes"].items():
+            rows.append([r["size"], r["storage"], recipe, timing["p50_ms"], timing["p95_ms"], timing["mean_ms"],
+                         r["query_embedding"]["p50_ms"], r["memories_per_second"], r["learn_ms"]])
+    print_table(["memories", "storage", "recipe", "retrieve p50 ms", "p95 ms", "mean ms", "embed p50 ms",
+                 "load mem/s", "learn ms"], rows, title="retrieve latency (query embedding included)")
     write_results(f"retrieve_latency_{args.storage}", {"queries_per_size": args.queries, "results": results})
 
 
