@@ -7,13 +7,12 @@ file has parsed.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Callable
 
 from alma_graph.ingest.errors import MalformedFileError, UnknownFormatError
 from alma_graph.ingest.formats import chatgpt, claude_ai, claude_code, codex, plain_text, slack
-from alma_graph.ingest.formats._common import load_json
+from alma_graph.ingest.formats._common import load_json, read_jsonl
 from alma_graph.ingest.turns import Conversation
 
 PARSERS: dict[str, Callable[[Path], list[Conversation]]] = {
@@ -90,17 +89,8 @@ def parse_file(path: Path, format: str | None = None) -> tuple[str, list[Convers
 
 
 def _first_jsonl_object(path: Path) -> dict:
-    from alma_graph.ingest.formats._common import read_text
-
-    for number, line in enumerate(read_text(path).splitlines(), start=1):
-        if line.strip():
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise MalformedFileError(path, f"line {number} is not valid JSON: {exc.msg}") from None
-            if not isinstance(value, dict):
-                raise MalformedFileError(path, f"line {number} is a JSON {type(value).__name__}, expected an object")
-            return value
+    for _, value in read_jsonl(path):
+        return value
     raise MalformedFileError(path, "the file is empty")
 
 
