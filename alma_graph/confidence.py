@@ -140,7 +140,8 @@ def assess(alma: "ALMA", strategy: str, context: str, agent: str, top_k: int = 1
     if not evidence:
         reasoning = "No heuristic, anti-pattern or outcome the agent can see uses a similar strategy."
     else:
-        reasoning = (f"{len(evidence)} relevant memories: {successes:.1f} weighted successes, "
+        reasoning = (f"{len(evidence)} relevant {'memory' if len(evidence) == 1 else 'memories'}: "
+                     f"{successes:.1f} weighted successes, "
                      f"{failures:.1f} weighted failures" + ("; an anti-pattern warns against it" if warned else ""))
     return StrategyAssessment(
         strategy=strategy, context=context, agent=agent, confidence=round(confidence, 4),
