@@ -130,7 +130,7 @@ def parse_entry(raw: dict) -> Entry:
         seen[sid] += 1
         if seen[sid] > 1:  # keep ids unique so a repeated session cannot alias another's documents
             quirks.append(f"session id {sid} repeats in the haystack")
-            sid = f"{sid}#{seen[sid]}"
+            sid = f"{sid}.dup{seen[sid]}"
         when = parse_date(date)
         if when is None:
             quirks.append(f"session {sid}: unreadable date {date!r}")
@@ -198,8 +198,15 @@ def memory_items(docs: Sequence[Document], chunk_chars: int) -> tuple[list[dict[
         for part, text in enumerate(chunks):
             items.append({"agent": AGENT, "domain": DOMAIN, "fact": text, "timestamp": doc.timestamp,
                           "metadata": {"doc_id": doc.id, "session_id": doc.session_id, "chunk": part},
-                          "session_id": doc.session_id, "sequence": doc.sequence, "speaker": "user"})
+                          "session_id": _store_label(doc.session_id), "sequence": doc.sequence,
+                          "speaker": "user"})
     return items, chunked
+
+
+def _store_label(value: str) -> str:
+    """A session id as the store's session_id label accepts it (the exact id stays in the metadata)."""
+    label = re.sub(r"[^A-Za-z0-9_ .:/\-]", "_", value).strip()
+    return (label if re.match(r"[A-Za-z0-9]", label) else f"s{label}")[:100]
 
 
 def score(ranked: Sequence[str], relevant: Sequence[str]) -> dict[str, float]:

@@ -260,6 +260,19 @@ def test_longmemeval_dates_and_chunks():
     assert {i["metadata"]["doc_id"] for i in items} == {"s1"} and all(len(i["fact"]) <= MAX_TEXT_CHARS for i in items)
 
 
+def test_longmemeval_odd_session_ids_stay_apart_and_valid():
+    turn = {"role": "user", "content": "hello there"}
+    entry = longmemeval.parse_entry({
+        "question_id": "q1", "question": "hi?", "question_date": "2023/05/30 (Tue) 23:40",
+        "haystack_session_ids": ["s#1", "s#1"], "haystack_dates": ["2023/05/01 (Mon) 10:00"] * 2,
+        "haystack_sessions": [[turn], [dict(turn, has_answer=True)]]})
+    assert [sid for sid, _, _ in entry.sessions] == ["s#1", "s#1.dup2"]
+    assert entry.evidence_turns == ["s#1.dup2_1"] and any("repeats" in q for q in entry.quirks)
+    items, _ = longmemeval.memory_items(longmemeval.documents(entry, "session"), MAX_TEXT_CHARS)
+    assert [i["metadata"]["doc_id"] for i in items] == ["s#1", "s#1.dup2"]
+    assert [i["session_id"] for i in items] == ["s_1", "s_1.dup2"]  # what the store's labels accept
+
+
 # -- end to end through the real stack ---------------------------------------------------------------
 
 
