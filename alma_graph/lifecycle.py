@@ -35,7 +35,7 @@ import math
 import threading
 import uuid
 from collections.abc import Iterable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -226,35 +226,41 @@ def _finish_write(alma: "ALMA") -> None:
 # -- decay and reinforcement ---------------------------------------------------------------------------
 
 def decay(alma: "ALMA", now: datetime | None = None) -> DecayReport:
+    """Decay idle memories and reinforce used ones, over the time since the last run.
+
+    One transaction from the read of the last run's time to the write of this one's,
+    so runs from several processes on one Neo4j project do not decay an interval twice."""
     settings = alma.config.lifecycle.decay
     now = as_utc(now) or utcnow()
     store = alma.store
     report = DecayReport(at=now)
     if not settings.enabled:
         return report
-    stored = store.get_meta(LAST_DECAY_META)
-    previous = datetime.fromisoformat(stored) if stored else None
-    report.since = previous
-    grace = timedelta(days=settings.grace_days)
-    used_since = previous or (now - grace)
     changes: dict[str, float] = {}
-    for kind in settings.kinds:
-        for row in store.find_memories(kind=kind, archived=False):
-            confidence = row["confidence"] if row["confidence"] is not None else 1.0
-            new = confidence
-            start = _activity(row) + grace
-            if previous is not None and previous > start:
-                start = previous
-            if now > start:
-                new *= 0.5 ** ((now - start).total_seconds() / 86400 / settings.half_life_days)
-            if row["last_used_at"] is not None and row["last_used_at"] > used_since and settings.reinforce_on_use:
-                new += settings.reinforce_on_use * (1.0 - new)
-                report.reinforced += 1
-            if abs(new - confidence) > 1e-9:
-                changes[row["id"]] = min(1.0, max(0.0, new))
-                if new < confidence:
-                    report.decayed += 1
     with store.transaction():
+        stored = store.get_meta(LAST_DECAY_META)
+        previous = datetime.fromisoformat(stored) if stored else None
+        report.since = previous
+        if previous is not None and now <= previous:
+            return report  # already decayed up to this moment
+        grace = timedelta(days=settings.grace_days)
+        used_since = previous or (now - grace)
+        for kind in settings.kinds:
+            for row in store.find_memories(kind=kind, archived=False):
+                confidence = row["confidence"] if row["confidence"] is not None else 1.0
+                new = confidence
+                start = _activity(row) + grace
+                if previous is not None and previous > start:
+                    start = previous
+                if now > start:
+                    new *= 0.5 ** ((now - start).total_seconds() / 86400 / settings.half_life_days)
+                if settings.reinforce_on_use and row["last_used_at"] is not None and row["last_used_at"] > used_since:
+                    new += settings.reinforce_on_use * (1.0 - new)
+                    report.reinforced += 1
+                if abs(new - confidence) > 1e-9:
+                    changes[row["id"]] = min(1.0, max(0.0, new))
+                    if new < confidence:
+                        report.decayed += 1
         for memory_id, value in changes.items():
             store.update_memory(memory_id, {"confidence": value})
         store.set_meta(LAST_DECAY_META, now.isoformat())
@@ -391,26 +397,27 @@ def consolidate(alma: "ALMA", agent: str, kind: Any = None, similarity_threshold
         raise ValidationError("similarity_threshold must be above 0")
     store = alma.store
     report = ConsolidationReport(agent=agent, dry_run=dry_run)
-    clusters = []
-    for k in kinds:
-        rows = [r for r in store.find_memories(with_embedding=True, agents=[agent], kind=k, archived=False)
-                if r["embedding"] is not None]
-        report.examined += len(rows)
-        by_category: dict[str, list[dict[str, Any]]] = {}
-        for row in rows:
-            by_category.setdefault(row["category"], []).append(row)
-        for group in by_category.values():
-            clusters += _clusters(group, threshold)
-    for members in clusters:
-        survivor = members[0]
-        report.groups.append(MergeGroup(survivor_id=survivor["id"], merged_ids=[m["id"] for m in members[1:]],
-                                        kind=survivor["kind"], category=survivor["category"],
-                                        occurrence_count=sum(m["occurrence_count"] or 1 for m in members)))
-    if dry_run or not clusters:
-        return report
-    now = utcnow()
-    merged_ids = [m["id"] for members in clusters for m in members[1:]]
-    with store.transaction():
+    # Read and merge in one transaction, so two processes cannot merge the same group twice.
+    with (nullcontext() if dry_run else store.transaction()):
+        clusters = []
+        for k in kinds:
+            rows = [r for r in store.find_memories(with_embedding=True, agents=[agent], kind=k, archived=False)
+                    if r["embedding"] is not None]
+            report.examined += len(rows)
+            by_category: dict[str, list[dict[str, Any]]] = {}
+            for row in rows:
+                by_category.setdefault(row["category"], []).append(row)
+            for group in by_category.values():
+                clusters += _clusters(group, threshold)
+        for members in clusters:
+            survivor = members[0]
+            report.groups.append(MergeGroup(survivor_id=survivor["id"], merged_ids=[m["id"] for m in members[1:]],
+                                            kind=survivor["kind"], category=survivor["category"],
+                                            occurrence_count=sum(m["occurrence_count"] or 1 for m in members)))
+        if dry_run or not clusters:
+            return report
+        now = utcnow()
+        merged_ids = [m["id"] for members in clusters for m in members[1:]]
         for members in clusters:
             survivor, duplicates = members[0], members[1:]
             store.update_memory(survivor["id"], _merged_values(survivor["kind"], members, now))
