@@ -106,6 +106,7 @@ class ALMA(WorkflowMixin):
             self._sync_agents()
             self._index_dir = Path(config.storage_dir) / "index"
             self._open_indexes()
+            self._start_lifecycle()  # audit trail and the configured schedule (workflow_api)
         except BaseException:
             self.store.close()
             raise

@@ -5,15 +5,12 @@ over a module that holds the logic (``workflows``, ``scoped``, ``sessions``,
 ``lifecycle``, ``confidence``, ``wakeup``). They use the instance's store, config,
 embedder, indexes and event emitter.
 
-The mixin also starts the lifecycle when an ``ALMA`` opens (``_start_lifecycle``):
-it subscribes the audit trail to archive/restore events and attaches the configured
-schedule. ``__init_subclass__`` wraps the facade's ``__init__`` to call it, so the
-facade needs no code of its own for it.
+``ALMA.__init__`` calls ``_start_lifecycle`` once the store is open: it subscribes
+the audit trail to archive/restore events and attaches the configured schedule.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -46,22 +43,6 @@ class WorkflowMixin:
     """Workflows, sessions, lifecycle, confidence and the wake-up context for ``ALMA``."""
 
     # -- opening ------------------------------------------------------------------------------
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        init = cls.__dict__.get("__init__")
-        if init is None or getattr(init, "_starts_lifecycle", False):
-            return
-
-        @functools.wraps(init)
-        def __init__(self, *args: Any, **kw: Any) -> None:
-            init(self, *args, **kw)
-            if not self.__dict__.get("_lifecycle_started"):  # once, even when subclasses wrap it too
-                self._lifecycle_started = True
-                self._start_lifecycle()
-
-        __init__._starts_lifecycle = True  # type: ignore[attr-defined]
-        cls.__init__ = __init__  # type: ignore[misc]
 
     def _start_lifecycle(self) -> None:
         """Audit archives and restores; run the lifecycle on open / every N writes if configured."""
