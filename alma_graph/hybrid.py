@@ -99,20 +99,16 @@ class HybridRanker:
             return {}
         names = {e["key"]: e["name"] for e in self.store.entities(keys)}
         hits: dict[str, tuple[int, int, list[str]]] = {}
-        mentions = self.store.mentioning(keys)
         # An entity most memories mention (a conversation's speaker, the project's own name)
         # singles nothing out; leave it to the other signals.
-        counts: dict[str, int] = {}
-        for row in mentions:
-            counts[row["entity"]] = counts.get(row["entity"], 0) + 1
+        counts = self.store.mention_counts(keys)
         hub_limit = max(HUB_MIN_MENTIONS, HUB_SHARE * total_memories)
         keys = [k for k in keys if counts.get(k, 0) <= hub_limit]
         if not keys:
             return {}
         matched: dict[str, set[str]] = {}
-        for row in mentions:
-            if row["entity"] in keys:
-                matched.setdefault(row["id"], set()).add(row["entity"])
+        for row in self.store.mentioning(keys):
+            matched.setdefault(row["id"], set()).add(row["entity"])
         for memory_id, entities in matched.items():
             paths = [f"query names '{names[e]}' <-[:MENTIONS]- memory" for e in sorted(entities)]
             hits[memory_id] = (0, len(entities), paths)

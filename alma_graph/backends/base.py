@@ -206,6 +206,9 @@ class GraphStore(ABC):
     def mentioning(self, keys: list[str]) -> list[dict[str, Any]]:
         return self.run(q.MENTIONING, {"keys": keys}) if keys else []
 
+    def mention_counts(self, keys: list[str]) -> dict[str, int]:
+        return {r["entity"]: r["n"] for r in self.run(q.MENTION_COUNTS, {"keys": keys})} if keys else {}
+
     def session_memories(self, sessions: list[str]) -> list[dict[str, Any]]:
         if not sessions:
             return []

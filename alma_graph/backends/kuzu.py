@@ -8,6 +8,7 @@ Kuzu allows one read-write process per database; a second process gets a
 from __future__ import annotations
 
 import logging
+import warnings
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,6 +45,7 @@ class KuzuStore(GraphStore):
                 ) from None
             raise StorageError(f"could not open the Kuzu store at {self._path}: {exc}") from None
         self._conn = kuzu.Connection(self._db)
+        self._prepared: dict[str, Any] = {}
         self._in_transaction = False
         self._create_schema()
 
@@ -56,7 +58,16 @@ class KuzuStore(GraphStore):
     def run(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._lock:
             try:
-                result = self._conn.execute(query, params or {})
+                if params:  # the same few statements run on every retrieve: prepare each once
+                    prepared = self._prepared.get(query)
+                    if prepared is None:
+                        # Kuzu 0.11.3 (the last release) deprecates prepare(); it saves ~0.7 ms a statement.
+                        with warnings.catch_warnings():
+                            warnings.simplefilter("ignore", DeprecationWarning)
+                            prepared = self._prepared[query] = self._conn.prepare(query)
+                    result = self._conn.execute(prepared, params)
+                else:
+                    result = self._conn.execute(query)
             except RuntimeError as exc:
                 raise StorageError(f"Kuzu rejected a statement: {exc}") from exc
             columns = result.get_column_names()

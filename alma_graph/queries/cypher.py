@@ -248,6 +248,12 @@ WHERE n.key IN $keys AND m.archived = false
 RETURN m.id AS id, m.agent AS agent, m.kind AS kind, n.key AS entity
 """
 
+MENTION_COUNTS = """
+MATCH (m:Memory)-[:MENTIONS]->(n:Entity)
+WHERE n.key IN $keys AND m.archived = false
+RETURN n.key AS entity, count(m) AS n
+"""
+
 # Memories of given sessions, for the neighbours signal.
 SESSION_MEMORIES = """
 MATCH (m:Memory)
