@@ -174,9 +174,16 @@ class ALMA(WorkflowMixin):
     def _refresh_index(self) -> None:
         """On a shared server other processes write too: follow the graph's generation."""
         if self.store.shared and self.store.generation() != self._index_generation:
-            generation = self.store.generation()
-            self._index, self._lexical = self._rebuild_vectors(), self._build_lexical()
-            self._index_generation = generation
+            self.reindex()
+
+    def reindex(self) -> None:
+        """Rebuild everything derived from the graph — the vector and BM25 indexes, and the
+        entity names the extractor knows — e.g. after a bulk import or another process's writes."""
+        self._check_open()
+        generation = self.store.generation()
+        self._index, self._lexical = self._rebuild_vectors(), self._build_lexical()
+        self._index_generation = generation
+        self.knowledge.forget_known_names()
 
     def close(self) -> None:
         """Save the vector index beside the graph and release the store."""
@@ -701,7 +708,7 @@ ASYNC_METHODS = (
     "retrieve", "learn", "add_preference", "add_knowledge", "add_knowledge_batch", "add_anti_pattern",
     "record_usage", "record_feedback", "forget", "restore", "stats", "add_user_preference",
     "add_domain_knowledge", "get_stats", "close", "related", "entity_context", "path",
-    "ingest_directory", "ingest_conversations", *WORKFLOW_METHODS,
+    "ingest_directory", "ingest_conversations", "reindex", *WORKFLOW_METHODS,
 )
 for _name in ASYNC_METHODS:
     setattr(ALMA, f"async_{_name}", _async_twin(_name))

@@ -98,6 +98,11 @@ class KnowledgeGraph:
                 self._extractor = EntityExtractor(aliases=self.config.aliases, known_names=known)
             return self._extractor
 
+    def forget_known_names(self) -> None:
+        """Drop the extractor so it is primed again from the graph's entities on next use."""
+        with self._lock:
+            self._extractor = None
+
     def entity_key(self, norm_name: str) -> str:
         return f"{self.store.project_id}/{norm_name}"
 

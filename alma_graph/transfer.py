@@ -250,13 +250,8 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _resync(alma: "ALMA") -> None:
-    """Rebuild the target's derived indexes from the graph after a bulk write.
-
-    Uses the facade's internals until it has a public ``reindex()``."""
-    generation = alma.store.generation()
-    alma._index, alma._lexical = alma._rebuild_vectors(), alma._build_lexical()
-    alma._index_generation = generation
-    alma.knowledge._extractor = None  # re-primed with the imported entity names on next use
+    """Rebuild the target's derived indexes from the graph after a bulk write."""
+    alma.reindex()
 
 
 # -- public API ----------------------------------------------------------------------------
