@@ -266,12 +266,13 @@ class ALMA(WorkflowMixin):
 
     def retrieve(self, task: str, agent: str, top_k: int | None = None, user_id: str | None = None,
                  include_shared: bool = True, recipe: str | None = None, explain: bool = False,
-                 as_of: datetime | None = None) -> MemorySlice:
+                 as_of: datetime | None = None, only_ids: Iterable[str] | None = None) -> MemorySlice:
         """The memories most relevant to ``task`` that ``agent`` may see, top_k per kind.
 
         ``recipe`` names the ranker (default ``retrieval.recipe``, normally ``hybrid``);
         ``explain=True`` attaches each result's per-signal ranks and graph paths;
-        ``as_of`` is the moment the query is asked (for "last week" and recency)."""
+        ``as_of`` is the moment the query is asked (for "last week" and recency);
+        ``only_ids`` narrows the candidates to those memories, before ranking."""
         self._check_open()
         started = time.perf_counter()
         task = check_text(task, "task", MAX_QUERY_CHARS)
@@ -289,7 +290,9 @@ class ALMA(WorkflowMixin):
         if user_id is not None:
             owners_by_kind[MemoryKind.PREFERENCE.value] = [f"user:{user_id}"]
         vector = self.embedder.embed(task)
-        ranked = self.hybrid.rank(task, vector, owners_by_kind, ranker_recipe, self._index, self._lexical, now)
+        allowed = set(only_ids) if only_ids is not None else None
+        ranked = self.hybrid.rank(task, vector, owners_by_kind, ranker_recipe, self._index, self._lexical, now,
+                                  allowed)
 
         rows = {r["id"]: r for r in self.store.get_memories([c.memory_id for cs in ranked.values() for c in cs])}
         result = MemorySlice(query=task, agent=agent)

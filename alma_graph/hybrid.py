@@ -43,7 +43,10 @@ class HybridRanker:
         self.knowledge = knowledge
 
     def rank(self, query: str, vector: np.ndarray, owners_by_kind: dict[str, list[str]], recipe: RecipeConfig,
-             index: VectorIndex, lexical: LexicalIndex, now: datetime) -> dict[str, list[Candidate]]:
+             index: VectorIndex, lexical: LexicalIndex, now: datetime,
+             only_ids: set[str] | None = None) -> dict[str, list[Candidate]]:
+        """Fused candidates per kind; ``only_ids`` narrows every signal before its top-n
+        (scoped retrieval: a workflow's memories)."""
         signals = recipe.signals
         graph_hits = self._graph_hits(query, len(index)) if "graph" in signals else {}
         window = time_window(query, now) if "time" in signals else None
@@ -53,19 +56,22 @@ class HybridRanker:
             owner_set = set(owners)
             lists: dict[str, list[tuple[str, float]]] = {}
             if "dense" in signals:
-                lists["dense"] = index.search(vector, owners, kind, signals["dense"].n)
+                lists["dense"] = index.search(vector, owners, kind, signals["dense"].n, only_ids)
             if "bm25" in signals:
-                lists["bm25"] = lexical.search(query, owner_set, kind, signals["bm25"].n)
+                lists["bm25"] = lexical.search(query, owner_set, kind, signals["bm25"].n, only_ids)
             paths: dict[str, list[str]] = {}
             if graph_hits:
-                lists["graph"] = self._graph_list(graph_hits, vector, index, owner_set, kind, signals["graph"].n, paths)
+                hits = graph_hits if only_ids is None else {i: h for i, h in graph_hits.items() if i in only_ids}
+                lists["graph"] = self._graph_list(hits, vector, index, owner_set, kind, signals["graph"].n, paths)
             if in_window:
-                ids = [i for i, owner, k in in_window if k == kind and owner in owner_set]
+                ids = [i for i, owner, k in in_window
+                       if k == kind and owner in owner_set and (only_ids is None or i in only_ids)]
                 scores = index.cosines(vector, ids)
                 lists["time"] = sorted(scores.items(), key=lambda x: -x[1])[: signals["time"].n]
             fused = self._fuse(lists, recipe)
             if "neighbors" in signals and fused:
-                lists["neighbors"] = self._neighbors(fused, owner_set, kind, recipe)
+                neighbors = self._neighbors(fused, owner_set, kind, recipe)
+                lists["neighbors"] = [(i, s) for i, s in neighbors if only_ids is None or i in only_ids]
                 fused = self._fuse(lists, recipe)
             for memory_id, candidate in fused.items():
                 candidate.paths = paths.get(memory_id, [])

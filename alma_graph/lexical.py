@@ -87,13 +87,19 @@ class LexicalIndex:
         self._kinds = np.array([d.entry.kind for d in self._order], dtype=object)
         self._dirty = False
 
-    def search(self, query: str, owners: set[str], kind: str, n: int) -> list[tuple[str, float]]:
-        """Up to ``n`` (memory id, BM25 score) of ``kind`` among ``owners``' memories, score > 0."""
+    def search(self, query: str, owners: set[str], kind: str, n: int,
+               only_ids: set[str] | None = None) -> list[tuple[str, float]]:
+        """Up to ``n`` (memory id, BM25 score) of ``kind`` among ``owners``' memories (and,
+        when given, among ``only_ids``), score > 0."""
         with self._lock:
             self._ensure_built()
             if self._retriever is None:
                 return []
-            mask = ((self._kinds == kind) & np.isin(self._owners, list(owners))).astype(np.float32)
+            visible = (self._kinds == kind) & np.isin(self._owners, list(owners))
+            if only_ids is not None:
+                visible &= np.fromiter((d.entry.memory_id in only_ids for d in self._order), dtype=bool,
+                                       count=len(self._order))
+            mask = visible.astype(np.float32)
             allowed = int(mask.sum())
             if allowed == 0:
                 return []

@@ -80,10 +80,14 @@ class VectorIndex:
                 entry = self._entries.pop(label)
                 self._by_owner_kind[(entry.owner, entry.kind)].discard(label)
 
-    def search(self, vector: np.ndarray, owners: Iterable[str], kind: str, k: int) -> list[tuple[str, float]]:
-        """The k nearest memories of ``kind`` among those ``owners`` hold, as (id, cosine)."""
+    def search(self, vector: np.ndarray, owners: Iterable[str], kind: str, k: int,
+               only_ids: set[str] | None = None) -> list[tuple[str, float]]:
+        """The k nearest memories of ``kind`` among those ``owners`` hold (and, when given,
+        among ``only_ids``), as (id, cosine)."""
         with self._lock:
             allowed = [label for owner in owners for label in self._by_owner_kind.get((owner, kind), ())]
+            if only_ids is not None:
+                allowed = [label for label in allowed if self._entries[label].memory_id in only_ids]
             if not allowed or k <= 0:
                 return []
             k = min(k, len(allowed))
