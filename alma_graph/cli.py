@@ -321,6 +321,37 @@ def stats(alma: "ALMA", agent: str | None):
     return TOOLS["alma_stats"](alma, agent=agent), _render_stats
 
 
+def _render_transfer(data: dict) -> str:
+    rows = [[f"node {k}", v] for k, v in sorted(data["nodes"].items())]
+    rows += [[f"edge {k}", v] for k, v in sorted(data["edges"].items())]
+    rows += [["memories created", data["memories_created"]], ["memories updated", data["memories_updated"]],
+             ["vectors derived", data["vectors_derived"]]]
+    return f"project {data['project_id']}\n" + table(["", "COUNT"], rows)
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--no-vectors", is_flag=True, help="Leave embeddings out; an import re-derives them.")
+@store_command
+def export(alma: "ALMA", path: Path, no_vectors: bool):
+    """Back the project up to a JSON-lines file (every node, edge and property)."""
+    from alma_graph.transfer import export_jsonl
+
+    return export_jsonl(alma, path, vectors=not no_vectors).as_dict(), _render_transfer
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--new-ids", is_flag=True, help="Give memories new ids (a second copy on the same Neo4j server).")
+@store_command
+def import_(alma: "ALMA", path: Path, new_ids: bool):
+    """Restore a JSON-lines backup into this config's store; running it again adds nothing.
+    To move an embedded Kuzu store up to Neo4j: export here, import with a neo4j config."""
+    from alma_graph.transfer import import_jsonl
+
+    return import_jsonl(alma, path, new_ids=new_ids).as_dict(), _render_transfer
+
+
 @main.command()
 @click.option("--agent", "-a", help="Only this agent's memories.")
 @click.option("--older-than-days", type=click.FloatRange(0), help="Only memories older than this.")

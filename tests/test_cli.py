@@ -116,3 +116,24 @@ def test_help_lists_the_commands(tmp_path):
         assert command in result.stdout
     serve = run("serve", "mcp", "--help", cwd=tmp_path)
     assert serve.returncode == 0 and "--transport" in serve.stdout and "ALMA_GRAPH_MCP_TOKEN" in serve.stdout
+
+
+def test_export_then_import_into_another_project(tmp_path):
+    source, target = tmp_path / "source", tmp_path / "target"
+    for folder, name in ((source, "src"), (target, "dst")):
+        folder.mkdir()
+        assert run("init", "--project-id", name, cwd=folder).returncode == 0
+    added = run("add-knowledge", "Bob works at Globex.", "--agent", "dev", "--domain", "infra",
+                cwd=source)
+    assert added.returncode == 0, added.stderr
+    backup = tmp_path / "backup.jsonl"
+    exported = run("export", str(backup), "--json", cwd=source)
+    assert exported.returncode == 0, exported.stderr
+    assert json.loads(exported.stdout)["nodes"]["Memory"] == 1
+
+    for attempt in range(2):  # importing twice adds nothing
+        imported = run("import", str(backup), "--json", cwd=target)
+        assert imported.returncode == 0, imported.stderr
+    stats = json.loads(run("stats", "--json", cwd=target).stdout)
+    assert stats["project_id"] == "dst" and stats["total_memories"] == 1 and stats["by_agent"] == {"dev": 1}
+    assert run("import", str(tmp_path / "missing.jsonl"), cwd=target).returncode == 2
