@@ -399,16 +399,9 @@ def ingest(alma: "ALMA", path: Path, agent: str, source: str, domain: str | None
     """Read files or chat exports into an agent's memory (again: adds nothing new).
 
     Exits 1 when some file could not be read or some item not written; the report says which."""
-    from alma_graph.errors import ValidationError
-    from alma_graph.ingest import ingest_conversations, ingest_directory
+    from alma_graph.tools import run_ingest
 
-    if source == "directory":
-        if user_id is not None or chat_format is not None:
-            raise ValidationError("--user-id and --format apply to --conversations only")
-        report = ingest_directory(alma, path, agent, domain=domain, show_progress=progress)
-    else:
-        report = ingest_conversations(alma, path, agent, user_id=user_id, format=chat_format, domain=domain,
-                                      show_progress=progress)
+    report = run_ingest(alma, path, agent, source, domain, user_id, chat_format, show_progress=progress)
     return {**report.as_dict(), "ok": report.ok}, lambda _: report.summary()
 
 

@@ -100,10 +100,10 @@ class HybridRanker:
     def _graph_hits(self, query: str, total_memories: int) -> dict[str, tuple[int, int, list[str]]]:
         """memory id -> (hops from a query entity, query entities matched, path descriptions)
         for every memory that mentions an entity of the query or one a RELATED edge away."""
-        keys = self.knowledge.query_entities(query)
+        names = self.knowledge.query_entities(query)
+        keys = list(names)
         if not keys:
             return {}
-        names = {e["key"]: e["name"] for e in self.store.entities(keys)}
         hits: dict[str, tuple[int, int, list[str]]] = {}
         # An entity most memories mention (a conversation's speaker, the project's own name)
         # singles nothing out; leave it to the other signals.

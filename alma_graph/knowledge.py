@@ -259,13 +259,14 @@ class KnowledgeGraph:
 
     # -- for retrieval ----------------------------------------------------------------------
 
-    def query_entities(self, text: str) -> list[str]:
-        """Entity keys recognised in a query (NER, fallback names and known-name matching)."""
+    def query_entities(self, text: str) -> dict[str, str]:
+        """Entities of the graph recognised in a query (NER, fallback names and known-name
+        matching), as key -> name."""
         if not self.config.enabled:
-            return []
+            return {}
         extraction = self.extractor.extract(text)
         keys = [self.entity_key(e.norm_name) for e in extraction.entities]
-        return [row["key"] for row in self.store.entities(keys)]
+        return {row["key"]: row["name"] for row in self.store.entities(keys)}
 
 
 def _holds(valid_from: datetime | None, valid_to: datetime | None, when: datetime) -> bool:

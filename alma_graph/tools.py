@@ -338,17 +338,22 @@ def ingest(
     """Read files or chat exports into the agent's memory: knowledge chunks, and from conversations also
     outcomes, anti-patterns and preferences. Ingesting the same files again adds nothing. The result counts
     what was added, already present, refused by scope, skipped and unreadable."""
+    report = run_ingest(alma, path, agent, source, domain, user_id, format, show_progress=False)
+    return {**report.as_dict(), "ok": report.ok}
+
+
+def run_ingest(alma: "ALMA", path: Any, agent: str, source: str, domain: str | None, user_id: str | None,
+               chat_format: str | None, show_progress: bool | None):
+    """The ingestion behind both the MCP tool and the CLI command; returns the IngestReport."""
     from alma_graph.errors import ValidationError
     from alma_graph.ingest import ingest_conversations, ingest_directory
 
     if source == "directory":
-        if user_id is not None or format is not None:
-            raise ValidationError("user_id and format apply to source='conversations' only")
-        report = ingest_directory(alma, path, agent, domain=domain, show_progress=False)
-    else:
-        report = ingest_conversations(alma, path, agent, user_id=user_id, format=format, domain=domain,
-                                      show_progress=False)
-    return {**report.as_dict(), "ok": report.ok}
+        if user_id is not None or chat_format is not None:
+            raise ValidationError("user_id and format apply to conversations only")
+        return ingest_directory(alma, path, agent, domain=domain, show_progress=show_progress)
+    return ingest_conversations(alma, path, agent, user_id=user_id, format=chat_format, domain=domain,
+                                show_progress=show_progress)
 
 
 # -- workflows -------------------------------------------------------------------------------------
