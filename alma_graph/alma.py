@@ -19,12 +19,12 @@ import numpy as np
 
 from alma_graph.backends import GraphStore, open_store
 from alma_graph.config import ALMAConfig, AgentConfig, load_config, parse_config
-from alma_graph.embeddings import Embedder
+from alma_graph.indexes.embeddings import Embedder
 from alma_graph.errors import MemoryNotFoundError, UnknownAgentError, ValidationError
 from alma_graph.events import EventEmitter, EventType, MemoryEvent
 from alma_graph.graph_model import Edge, agent_key, user_key
-from alma_graph.knowledge import EntityContext, Fact, KnowledgeGraph
-from alma_graph.learning import Learner
+from alma_graph.knowledge.graph import EntityContext, Fact, KnowledgeGraph
+from alma_graph.memory.learning import Learner
 from alma_graph.models import (
     AntiPattern,
     DomainKnowledge,
@@ -34,13 +34,13 @@ from alma_graph.models import (
     Outcome,
     UserPreference,
 )
-from alma_graph.hybrid import HybridRanker
-from alma_graph.lexical import LexicalIndex
-from alma_graph.ranking import Ranker
-from alma_graph.recipes import resolve as resolve_recipe
-from alma_graph.records import as_utc, new_row, to_memory, utcnow
-from alma_graph.scope import check_scope
-from alma_graph.validation import (
+from alma_graph.retrieval.fusion import HybridRanker
+from alma_graph.indexes.lexical import LexicalIndex
+from alma_graph.retrieval.factors import Ranker
+from alma_graph.retrieval.recipes import resolve as resolve_recipe
+from alma_graph.memory.records import as_utc, new_row, to_memory, utcnow
+from alma_graph.memory.scope import check_scope
+from alma_graph.memory.validation import (
     MAX_QUERY_CHARS,
     check_label,
     check_metadata,
@@ -49,7 +49,7 @@ from alma_graph.validation import (
     check_text,
     check_top_k,
 )
-from alma_graph.vectors import VectorEntry, VectorIndex
+from alma_graph.indexes.vectors import VectorEntry, VectorIndex
 from alma_graph.workflow_api import WORKFLOW_METHODS, WorkflowMixin
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@
 
 Every command that touches a store takes ``--config`` (default ``.alma/config.yaml``
 or ``$ALMA_GRAPH_CONFIG``) and ``--json`` (machine-readable output; errors as
-``{"error": {...}}``). Exit codes are in ``alma_graph.exitcodes`` and docs/cli.md.
-Commands call the same functions as the MCP tools (``alma_graph.tools``).
+``{"error": {...}}``). Exit codes are in ``alma_graph.interfaces.exitcodes`` and docs/cli.md.
+Commands call the same functions as the MCP tools (``alma_graph.interfaces.tools``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from alma_graph import exitcodes
+from alma_graph.interfaces import exitcodes as exitcodes
 from alma_graph.errors import ALMAGraphError, ConfigError
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ DEFAULT_CONFIG = ".alma/config.yaml"
 # -- output ----------------------------------------------------------------------------------------
 
 def _echo_json(data: Any) -> None:
-    from alma_graph.serialize import to_jsonable
+    from alma_graph.interfaces.serialize import to_jsonable
 
     click.echo(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False))
 
@@ -219,7 +219,7 @@ def demo(storage_dir: Path | None) -> None:
 
 
 def _render_slice(data: dict[str, Any]) -> str:
-    from alma_graph.serialize import SLICE_KINDS
+    from alma_graph.interfaces.serialize import SLICE_KINDS
 
     rows = []
     for kind in SLICE_KINDS:
@@ -244,7 +244,7 @@ def _render_slice(data: dict[str, Any]) -> str:
 def retrieve(alma: "ALMA", task: str, agent: str, top_k: int | None, user_id: str | None, no_shared: bool,
              max_tokens: int, prompt_only: bool):
     """Memories relevant to TASK that an agent may see."""
-    from alma_graph.tools import TOOLS
+    from alma_graph.interfaces.tools import TOOLS
 
     data = TOOLS["alma_retrieve"](alma, task=task, agent=agent, top_k=top_k, user_id=user_id,
                                   include_shared=not no_shared, max_tokens=max_tokens)
@@ -266,7 +266,7 @@ def learn(alma: "ALMA", agent: str, task: str, strategy_used: str, outcome: str,
     """Record the outcome of a task.
 
     Similar successes become a heuristic and similar failures an anti-pattern."""
-    from alma_graph.tools import TOOLS
+    from alma_graph.interfaces.tools import TOOLS
 
     data = TOOLS["alma_learn"](alma, agent=agent, task=task, outcome=outcome, strategy_used=strategy_used,
                                task_type=task_type, duration_ms=duration_ms, error_message=error_message,
@@ -289,7 +289,7 @@ def learn(alma: "ALMA", agent: str, task: str, strategy_used: str, outcome: str,
 @store_command
 def add_knowledge(alma: "ALMA", fact: str, agent: str, domain: str, source: str, confidence: float):
     """Record FACT in a domain the agent may learn."""
-    from alma_graph.tools import TOOLS
+    from alma_graph.interfaces.tools import TOOLS
 
     data = TOOLS["alma_add_knowledge"](alma, agent=agent, domain=domain, fact=fact, source=source,
                                        confidence=confidence)
@@ -316,7 +316,7 @@ def _render_stats(data: dict[str, Any]) -> str:
 @store_command
 def stats(alma: "ALMA", agent: str | None):
     """Counts per kind and agent, and graph size."""
-    from alma_graph.tools import TOOLS
+    from alma_graph.interfaces.tools import TOOLS
 
     return TOOLS["alma_stats"](alma, agent=agent), _render_stats
 
@@ -335,7 +335,7 @@ def _render_transfer(data: dict) -> str:
 @store_command
 def export(alma: "ALMA", path: Path, no_vectors: bool):
     """Back the project up to a JSON-lines file (every node, edge and property)."""
-    from alma_graph.transfer import export_jsonl
+    from alma_graph.interfaces.transfer import export_jsonl
 
     return export_jsonl(alma, path, vectors=not no_vectors).as_dict(), _render_transfer
 
@@ -347,7 +347,7 @@ def export(alma: "ALMA", path: Path, no_vectors: bool):
 def import_(alma: "ALMA", path: Path, new_ids: bool):
     """Restore a JSON-lines backup into this config's store; running it again adds nothing.
     To move an embedded Kuzu store up to Neo4j: export here, import with a neo4j config."""
-    from alma_graph.transfer import import_jsonl
+    from alma_graph.interfaces.transfer import import_jsonl
 
     return import_jsonl(alma, path, new_ids=new_ids).as_dict(), _render_transfer
 
@@ -365,7 +365,7 @@ def forget(alma: "ALMA", agent: str | None, older_than_days: float | None, below
     """Archive memories matching every criterion given.
 
     Archived memories leave retrieval but are not deleted: `alma-graph restore ID` brings them back."""
-    from alma_graph.tools import TOOLS
+    from alma_graph.interfaces.tools import TOOLS
 
     data = TOOLS["alma_forget"](alma, agent=agent, older_than_days=older_than_days, below_confidence=below_confidence,
                                 memory_ids=list(memory_ids) or None, kind=kind)
@@ -377,7 +377,7 @@ def forget(alma: "ALMA", agent: str | None, older_than_days: float | None, below
 @store_command
 def restore(alma: "ALMA", memory_ids: tuple[str, ...]):
     """Bring archived memories back into retrieval."""
-    from alma_graph.tools import TOOLS
+    from alma_graph.interfaces.tools import TOOLS
 
     return TOOLS["alma_restore"](alma, memory_ids=list(memory_ids)), lambda d: f"restored {d['restored']} memories"
 
@@ -399,7 +399,7 @@ def ingest(alma: "ALMA", path: Path, agent: str, source: str, domain: str | None
     """Read files or chat exports into an agent's memory (again: adds nothing new).
 
     Exits 1 when some file could not be read or some item not written; the report says which."""
-    from alma_graph.tools import run_ingest
+    from alma_graph.interfaces.tools import run_ingest
 
     report = run_ingest(alma, path, agent, source, domain, user_id, chat_format, show_progress=progress)
     return {**report.as_dict(), "ok": report.ok}, lambda _: report.summary()
@@ -424,7 +424,7 @@ def _render_context(data: dict[str, Any]) -> str:
 @store_command
 def context(alma: "ALMA", entity: str, agent: str, hops: int):
     """An entity's relationships and the memories that mention it."""
-    from alma_graph.tools import TOOLS
+    from alma_graph.interfaces.tools import TOOLS
 
     return TOOLS["alma_entity_context"](alma, name=entity, agent=agent, hops=hops), _render_context
 

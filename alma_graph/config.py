@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from alma_graph.errors import ConfigError
-from alma_graph.validation import check_label, check_name
+from alma_graph.memory.validation import check_label, check_name
 
 _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -86,7 +86,7 @@ class RecipeConfig(_Strict):
 
 class RetrievalConfig(_Strict):
     default_top_k: int = Field(default=5, ge=1, le=1000)
-    recipe: str = "hybrid"  # a built-in recipe (see alma_graph/recipes.py) or one of `recipes`
+    recipe: str = "hybrid"  # a built-in recipe (see alma_graph/retrieval/recipes.py) or one of `recipes`
     recipes: dict[str, RecipeConfig] = Field(default_factory=dict)
     weights: Weights = Field(default_factory=Weights)
     recency_half_life_days: float = Field(default=30.0, gt=0)
@@ -189,7 +189,7 @@ class ALMAConfig(_Strict):
 
     @model_validator(mode="after")
     def _known_recipe(self) -> "ALMAConfig":
-        from alma_graph.recipes import recipe_names
+        from alma_graph.retrieval.recipes import recipe_names
 
         names = recipe_names(self.retrieval.recipes)
         if self.retrieval.recipe not in names:

@@ -2,7 +2,7 @@
 
 ``alma.events.subscribe(callback)`` registers an observer. Observers run on the
 caller's thread right after the write commits, so they must be quick; slow work
-(such as webhooks, see ``alma_graph.webhooks``) belongs on a queue. An observer
+(such as webhooks, see ``alma_graph.interfaces.webhooks``) belongs on a queue. An observer
 that raises is logged and never breaks the write that emitted the event.
 """
 

@@ -15,22 +15,22 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from alma_graph import confidence as _confidence
-from alma_graph import lifecycle as _lifecycle
-from alma_graph import scoped as _scoped
-from alma_graph import sessions as _sessions
-from alma_graph import wakeup as _wakeup
-from alma_graph import workflows as _workflows
+from alma_graph.workflows import confidence as _confidence
+from alma_graph.lifecycle import policies as _lifecycle
+from alma_graph.retrieval import scoped as _scoped
+from alma_graph.workflows import sessions as _sessions
+from alma_graph.workflows import wakeup as _wakeup
+from alma_graph.workflows import checkpoints as _workflows
 from alma_graph.errors import ValidationError
-from alma_graph.records import utcnow
+from alma_graph.memory.records import utcnow
 
 if TYPE_CHECKING:
-    from alma_graph.confidence import StrategyAssessment
-    from alma_graph.lifecycle import AuditRecord, ConsolidationReport, LifecycleReport, PruneReport
+    from alma_graph.workflows.confidence import StrategyAssessment
+    from alma_graph.lifecycle.policies import AuditRecord, ConsolidationReport, LifecycleReport, PruneReport
     from alma_graph.models import MemorySlice
-    from alma_graph.sessions import Handoff, Session
-    from alma_graph.wakeup import WakeUpContext
-    from alma_graph.workflows import Artifact, Checkpoint
+    from alma_graph.workflows.sessions import Handoff, Session
+    from alma_graph.workflows.wakeup import WakeUpContext
+    from alma_graph.workflows.checkpoints import Artifact, Checkpoint
 
 WORKFLOW_METHODS = (
     "checkpoint", "resume", "get_resume_point", "merge_states", "link_artifact", "get_artifacts",

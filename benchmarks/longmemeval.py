@@ -5,7 +5,7 @@ For each question, a fresh embedded Kuzu store per granularity holds that
 question's haystack, USER turns only (as the official script indexes it):
 
     session   one memory per session: its user turns joined by spaces (chunked when
-              longer than alma_graph.validation.MAX_TEXT_CHARS; a session counts
+              longer than alma_graph.memory.validation.MAX_TEXT_CHARS; a session counts
               as retrieved at the rank of its first chunk)
     turn      one memory per user turn, id "<session id>_<turn number from 1>"
 
@@ -60,7 +60,7 @@ from _harness import (  # noqa: E402
 )
 from _metrics import average, dedupe, ndcg, recall_all, recall_any  # noqa: E402
 
-from alma_graph.validation import MAX_TEXT_CHARS  # noqa: E402
+from alma_graph.memory.validation import MAX_TEXT_CHARS  # noqa: E402
 
 OFFICIAL_SHA256 = "d6f21ea9d60a0d56f34a05b609c79c88a451d2ae03597821ea3d5a9678c3a442"
 KS = (1, 3, 5, 10, 30, 50)

@@ -16,7 +16,7 @@ from typing import Any, Callable
 import pytest
 
 from alma_graph import ALMA
-from alma_graph.embeddings import Embedder
+from alma_graph.indexes.embeddings import Embedder
 
 IN_CI = bool(os.environ.get("CI"))
 BACKENDS = [b for b in os.environ.get("ALMA_GRAPH_TEST_BACKENDS", "kuzu,neo4j").split(",") if b]

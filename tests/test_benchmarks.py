@@ -21,7 +21,7 @@ import longmemeval  # noqa: E402
 from _metrics import dcg, dedupe, ndcg, recall_all, recall_any  # noqa: E402
 
 from alma_graph.errors import ValidationError  # noqa: E402
-from alma_graph.validation import MAX_TEXT_CHARS  # noqa: E402
+from alma_graph.memory.validation import MAX_TEXT_CHARS  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 LOCOMO_TINY = FIXTURES / "locomo_tiny.json"

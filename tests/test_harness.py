@@ -9,7 +9,7 @@ import pytest
 
 from alma_graph import ScopeViolationError, ValidationError
 from alma_graph.config import parse_config
-from alma_graph.harness import SCHEMAS, Agent, Context, Harness, LLMResponse, Setting, Tool, create_harness, get_schema
+from alma_graph.interfaces.harness import SCHEMAS, Agent, Context, Harness, LLMResponse, Setting, Tool, create_harness, get_schema
 from alma_graph.models import estimate_tokens
 
 from conftest import snapshot

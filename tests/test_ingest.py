@@ -25,7 +25,7 @@ from alma_graph.ingest import (
 from alma_graph.ingest.chunking import chunk_code, chunk_markdown, chunk_text, sentences
 from alma_graph.ingest.classify import classify
 from alma_graph.models import MemoryKind
-from alma_graph.validation import MAX_TEXT_CHARS
+from alma_graph.memory.validation import MAX_TEXT_CHARS
 
 CHATS = Path(__file__).parent / "fixtures" / "chats"
 MALFORMED = CHATS / "malformed"

@@ -10,7 +10,7 @@ import pytest
 from alma_graph import ConfigError, UnknownAgentError, ValidationError
 from alma_graph.config import parse_config
 from alma_graph.graph_model import Edge
-from alma_graph.records import utcnow
+from alma_graph.memory.records import utcnow
 
 from conftest import snapshot
 

@@ -22,7 +22,7 @@ import httpx2
 import pytest
 import yaml
 
-from alma_graph.tools import TOOLS
+from alma_graph.interfaces.tools import TOOLS
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from alma_graph.vectors import CATALOG_FILE, INDEX_FILE
+from alma_graph.indexes.vectors import CATALOG_FILE, INDEX_FILE
 
 QUERY = "How should I test the login form email field?"
 

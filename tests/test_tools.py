@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from alma_graph import ALMA, errors
 from alma_graph.cli import main as cli
 from alma_graph.config import load_config
-from alma_graph.exitcodes import exit_code_for
+from alma_graph.interfaces.exitcodes import exit_code_for
 from alma_graph.mcp.server import check_http_policy, is_loopback
-from alma_graph.serialize import slice_to_dict, to_jsonable
-from alma_graph.tools import RESOURCES, TOOLS
+from alma_graph.interfaces.serialize import slice_to_dict, to_jsonable
+from alma_graph.interfaces.tools import RESOURCES, TOOLS
 
 
 @pytest.fixture

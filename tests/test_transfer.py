@@ -10,7 +10,7 @@ from conftest import BACKENDS
 
 from alma_graph import ALMA, ValidationError
 from alma_graph.graph_model import Edge, Node
-from alma_graph.transfer import copy_store, export_jsonl, import_jsonl
+from alma_graph.interfaces.transfer import copy_store, export_jsonl, import_jsonl
 
 AGENTS = {
     "senior_dev": {"share_with": ["junior_dev"]},

@@ -16,7 +16,7 @@ import pytest
 
 from alma_graph import ALMA, ValidationError
 from alma_graph.events import EventEmitter, EventType, MemoryEvent
-from alma_graph.webhooks import WebhookDispatcher, sign, verify_signature
+from alma_graph.interfaces.webhooks import WebhookDispatcher, sign, verify_signature
 
 SECRET = "whsec-test-0123456789"
 
@@ -154,7 +154,7 @@ def test_dead_receiver_gives_dead_letters_and_logs(caplog):
         port = s.getsockname()[1]
     emitter = EventEmitter()
     hook = WebhookDispatcher(emitter, f"http://127.0.0.1:{port}/hook", SECRET, max_attempts=3, backoff_seconds=0.01)
-    with caplog.at_level(logging.WARNING, logger="alma_graph.webhooks"):
+    with caplog.at_level(logging.WARNING, logger="alma_graph.interfaces.webhooks"):
         emitter.emit(event())
         assert hook.flush(20)
         hook.close()

@@ -9,7 +9,7 @@ import pytest
 
 from alma_graph import SessionNotFoundError, ValidationError, WorkflowNotFoundError
 from alma_graph.graph_model import Edge, project_key
-from alma_graph.tools import TOOLS
+from alma_graph.interfaces.tools import TOOLS
 
 from conftest import snapshot
 

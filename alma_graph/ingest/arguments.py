@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from alma_graph.ingest.errors import IngestError
-from alma_graph.scope import check_scope
-from alma_graph.validation import check_label, check_name
+from alma_graph.memory.scope import check_scope
+from alma_graph.memory.validation import check_label, check_name
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
 

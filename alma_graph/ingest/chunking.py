@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from alma_graph.validation import MAX_TEXT_CHARS
+from alma_graph.memory.validation import MAX_TEXT_CHARS
 
 DEFAULT_CHUNK_CHARS = 1200  # ~ the 256 word pieces MiniLM embeds; longer text is truncated by the model
 _FENCE = re.compile(r"^\s*(```|~~~)")

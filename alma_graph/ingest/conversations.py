@@ -31,7 +31,7 @@ from alma_graph.ingest.report import IngestReport
 from alma_graph.ingest.turns import USER, Conversation
 from alma_graph.ingest.writer import write_items
 from alma_graph.models import MemoryKind
-from alma_graph.validation import check_name
+from alma_graph.memory.validation import check_name
 
 DEFAULT_DOMAIN = "conversations"
 CONFIDENCE = 0.8

@@ -26,7 +26,7 @@ from alma_graph.ingest.items import Item, anti_pattern_item, knowledge_item, out
 from alma_graph.ingest.report import IngestReport
 from alma_graph.ingest.writer import write_items
 from alma_graph.models import MemoryKind
-from alma_graph.validation import check_name
+from alma_graph.memory.validation import check_name
 
 DOMAINS = {"markdown": "docs", "text": "docs", "code": "code"}
 SOURCE_LABEL = "ingest:directory"

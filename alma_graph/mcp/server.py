@@ -1,4 +1,4 @@
-"""The MCP server: every tool and resource of ``alma_graph.tools`` on the official ``mcp`` SDK.
+"""The MCP server: every tool and resource of ``alma_graph.interfaces.tools`` on the official ``mcp`` SDK.
 
     python -m alma_graph.mcp --config .alma/config.yaml                       # stdio
     python -m alma_graph.mcp --config .alma/config.yaml --transport http      # Streamable HTTP on 127.0.0.1
@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alma_graph.errors import ALMAGraphError, ConfigError
-from alma_graph.tools import RESOURCES, TOOLS, ResourceSpec, ToolSpec
+from alma_graph.interfaces.tools import RESOURCES, TOOLS, ResourceSpec, ToolSpec
 
 if TYPE_CHECKING:
     from mcp.server import MCPServer
@@ -287,7 +287,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from alma_graph.exitcodes import exit_code_for
+    from alma_graph.interfaces.exitcodes import exit_code_for
 
     parser = add_arguments(argparse.ArgumentParser(prog="python -m alma_graph.mcp", description=__doc__.splitlines()[0]))
     args = parser.parse_args(argv)

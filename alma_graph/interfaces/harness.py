@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from alma_graph.errors import ScopeViolationError, ValidationError
 from alma_graph.models import MemorySlice, Outcome
-from alma_graph.validation import check_label, check_name, check_text
+from alma_graph.memory.validation import check_label, check_name, check_text
 
 if TYPE_CHECKING:
     from alma_graph.alma import ALMA

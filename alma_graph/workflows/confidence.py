@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from alma_graph.graph_model import Edge
-from alma_graph.validation import MAX_QUERY_CHARS, check_name, check_text, check_top_k
+from alma_graph.memory.validation import MAX_QUERY_CHARS, check_name, check_text, check_top_k
 
 if TYPE_CHECKING:
     from alma_graph.alma import ALMA

@@ -1,6 +1,6 @@
 """Webhooks: memory events POSTed to an HTTP endpoint, signed, retried, off the write path.
 
-    from alma_graph.webhooks import WebhookDispatcher
+    from alma_graph.interfaces.webhooks import WebhookDispatcher
 
     hook = WebhookDispatcher(alma, "https://example.com/alma-hook", secret=os.environ["ALMA_WEBHOOK_SECRET"],
                              events=["created", "updated", "deleted"])

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 from alma_graph.errors import ValidationError
 from alma_graph.models import MemoryKind, estimate_tokens
 from alma_graph.queries import cypher as q
-from alma_graph.records import to_memory
-from alma_graph.sessions import last_handoff
-from alma_graph.validation import MAX_QUERY_CHARS, check_name, check_text
+from alma_graph.memory.records import to_memory
+from alma_graph.workflows.sessions import last_handoff
+from alma_graph.memory.validation import MAX_QUERY_CHARS, check_name, check_text
 
 if TYPE_CHECKING:
     from alma_graph.alma import ALMA

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alma_graph.vectors import VectorEntry
+from alma_graph.indexes.vectors import VectorEntry
 
 
 @dataclass

@@ -45,10 +45,10 @@ import numpy as np
 from alma_graph.errors import ValidationError
 from alma_graph.events import EventType, MemoryEvent
 from alma_graph.graph_model import NODE_PROPERTIES, Edge, Node, project_key
-from alma_graph.learning import heuristic_confidence
+from alma_graph.memory.learning import heuristic_confidence
 from alma_graph.models import MemoryKind
 from alma_graph.queries import cypher as q
-from alma_graph.records import as_utc, utcnow
+from alma_graph.memory.records import as_utc, utcnow
 
 if TYPE_CHECKING:
     from alma_graph.alma import ALMA

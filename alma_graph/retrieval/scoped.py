@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from alma_graph.errors import ValidationError
 from alma_graph.models import MemorySlice
-from alma_graph.workflows import check_workflow_id, workflow_memories
+from alma_graph.workflows.checkpoints import check_workflow_id, workflow_memories
 
 if TYPE_CHECKING:
     from alma_graph.alma import ALMA

@@ -21,7 +21,7 @@ from alma_graph.backends.base import GraphStore
 from alma_graph.config import ALMAConfig
 from alma_graph.graph_model import Edge, agent_key
 from alma_graph.models import MemoryKind
-from alma_graph.records import new_row
+from alma_graph.memory.records import new_row
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """The hybrid ranker: candidate lists from several signals, fused by reciprocal rank.
 
-For each memory kind, every signal of the recipe (see ``alma_graph.recipes``)
+For each memory kind, every signal of the recipe (see ``alma_graph.retrieval.recipes``)
 produces a ranked list of memories the reader may see — visibility is applied
 inside each signal, before its top-n. The lists are fused with weighted
 reciprocal rank fusion, sum(w / (k + rank)), and normalised so the best
@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 
 from alma_graph.config import RecipeConfig
-from alma_graph.knowledge import KnowledgeGraph
-from alma_graph.lexical import LexicalIndex
-from alma_graph.timecues import time_window
-from alma_graph.vectors import VectorIndex
+from alma_graph.knowledge.graph import KnowledgeGraph
+from alma_graph.indexes.lexical import LexicalIndex
+from alma_graph.retrieval.timecues import time_window
+from alma_graph.indexes.vectors import VectorIndex
 
 NEIGHBOR_ANCHORS = 5  # how many of the best hits lend their session neighbours
 HUB_SHARE, HUB_MIN_MENTIONS = 0.05, 30  # an entity mentioned more often than this is a hub

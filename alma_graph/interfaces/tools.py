@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field
 
-from alma_graph.serialize import memory_to_dict, slice_to_dict, to_jsonable
+from alma_graph.interfaces.serialize import memory_to_dict, slice_to_dict, to_jsonable
 
 if TYPE_CHECKING:
     from alma_graph.alma import ALMA

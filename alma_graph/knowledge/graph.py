@@ -25,7 +25,7 @@ from alma_graph.config import ExtractionConfig
 from alma_graph.errors import EntityNotFoundError, ValidationError
 from alma_graph.graph_model import Edge
 from alma_graph.models import MemoryKind
-from alma_graph.records import utcnow
+from alma_graph.memory.records import utcnow
 
 
 @dataclass(frozen=True)

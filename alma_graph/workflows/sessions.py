@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 from alma_graph.errors import SessionNotFoundError, ValidationError
 from alma_graph.graph_model import NODE_PROPERTIES, Edge, Node, agent_key, project_key
 from alma_graph.queries import cypher as q
-from alma_graph.records import utcnow
-from alma_graph.validation import check_metadata, check_name, check_text
+from alma_graph.memory.records import utcnow
+from alma_graph.memory.validation import check_metadata, check_name, check_text
 
 if TYPE_CHECKING:
     from alma_graph.backends.base import GraphStore

@@ -1,0 +1,1 @@
+"""Graph knowledge: entities and dated relationships extracted from memories."""

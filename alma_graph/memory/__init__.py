@@ -1,0 +1,1 @@
+"""Memory writes and learning: records, input checks, scope, learning from outcomes."""

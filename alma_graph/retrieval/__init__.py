@@ -1,0 +1,1 @@
+"""Retrieval: recipes, one module per signal, fusion, ALMA's factors, the pipeline."""

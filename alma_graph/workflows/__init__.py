@@ -1,0 +1,1 @@
+"""The workflow layer: checkpoints and artifacts, sessions, wake-up, strategy confidence."""
