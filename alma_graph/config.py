@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from alma_graph.errors import ConfigError
 from alma_graph.memory.validation import check_label, check_name
+from alma_graph.retrieval.recipes import RecipeConfig, SignalConfig, recipe_names  # noqa: F401 (re-exported)
 
 _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -57,33 +58,6 @@ class Weights(_Strict):
     feedback: float = Field(default=0.15, ge=0)
 
 
-SignalName = Literal["dense", "bm25", "graph", "time", "neighbors"]
-
-
-class SignalConfig(_Strict):
-    """One candidate list of the hybrid ranker: how many it contributes and its RRF weight."""
-
-    n: int = Field(default=50, ge=1, le=10_000)
-    weight: float = Field(default=1.0, ge=0)
-
-
-class RecipeConfig(_Strict):
-    """A ranker, declared: its candidate signals, the fusion constant and whether
-    ALMA's factors (recency, success rate, confidence, feedback) apply."""
-
-    signals: dict[SignalName, SignalConfig]
-    rrf_k: int = Field(default=60, ge=1, le=1000)
-    factors: bool = True
-    neighbor_window: int = Field(default=1, ge=0, le=10)
-
-    @field_validator("signals")
-    @classmethod
-    def _some_signal(cls, signals: dict) -> dict:
-        if not signals:
-            raise ValueError("a recipe needs at least one signal")
-        return signals
-
-
 class RetrievalConfig(_Strict):
     default_top_k: int = Field(default=5, ge=1, le=1000)
     recipe: str = "hybrid"  # a built-in recipe (see alma_graph/retrieval/recipes.py) or one of `recipes`
@@ -93,7 +67,6 @@ class RetrievalConfig(_Strict):
     # Candidates below this cosine similarity are not returned at all: an
     # unrelated memory in the prompt costs tokens and misleads the agent.
     min_similarity: float = Field(default=0.1, ge=-1, le=1)
-    candidates_per_kind: int = Field(default=50, ge=1, le=10_000)
     max_inheritance_depth: int = Field(default=5, ge=1, le=20)
 
 
@@ -117,6 +90,9 @@ class LearningConfig(_Strict):
 LifecycleKind = Literal["heuristic", "anti_pattern", "domain_knowledge", "outcome", "preference"]
 
 
+_LIFECYCLE_KINDS: tuple[LifecycleKind, ...] = ("heuristic", "anti_pattern", "domain_knowledge")
+
+
 class DecayConfig(_Strict):
     """Confidence fades while a memory goes unused and recovers when it is used."""
 
@@ -124,7 +100,7 @@ class DecayConfig(_Strict):
     half_life_days: float = Field(default=90.0, gt=0)
     grace_days: float = Field(default=7.0, ge=0)  # no decay within this long of the last use / validation
     reinforce_on_use: float = Field(default=0.1, ge=0, le=1)  # share of the gap to 1 regained per use
-    kinds: list[LifecycleKind] = Field(default_factory=lambda: ["heuristic", "anti_pattern", "domain_knowledge"])
+    kinds: list[LifecycleKind] = Field(default_factory=lambda: list(_LIFECYCLE_KINDS))
 
 
 class ForgetPolicyConfig(_Strict):
@@ -134,7 +110,7 @@ class ForgetPolicyConfig(_Strict):
     below_confidence: float | None = Field(default=0.05, ge=0, le=1)
     older_than_days: float | None = Field(default=None, gt=0)
     max_per_agent: int | None = Field(default=None, ge=1)  # per agent and kind, the best are kept
-    kinds: list[LifecycleKind] = Field(default_factory=lambda: ["heuristic", "anti_pattern", "domain_knowledge"])
+    kinds: list[LifecycleKind] = Field(default_factory=lambda: list(_LIFECYCLE_KINDS))
 
 
 class ConsolidateConfig(_Strict):
@@ -189,8 +165,6 @@ class ALMAConfig(_Strict):
 
     @model_validator(mode="after")
     def _known_recipe(self) -> "ALMAConfig":
-        from alma_graph.retrieval.recipes import recipe_names
-
         names = recipe_names(self.retrieval.recipes)
         if self.retrieval.recipe not in names:
             raise ValueError(f"retrieval.recipe {self.retrieval.recipe!r} is not a recipe; choose one of {names}")

@@ -36,7 +36,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Deque, List, Optional, Union
+from typing import Any, Deque, List, Optional, Union
 
 __all__ = [
     "LocalNeo4j",
@@ -120,7 +120,7 @@ class _FileLock:
 
     def __init__(self, path: Path):
         self._path = path
-        self._fh = None
+        self._fh: Any = None
 
     def __enter__(self) -> "_FileLock":
         self._path.parent.mkdir(parents=True, exist_ok=True)

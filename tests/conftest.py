@@ -107,6 +107,6 @@ def snapshot(alma: ALMA) -> dict[str, Any]:
     return {
         "nodes": alma.store.node_counts(),
         "generation": alma.store.generation(),
-        "vectors": len(alma._index),
+        "vectors": len(alma.context.indexes.vectors),
         "memories": sorted((r["id"], r["kind"], r["occurrence_count"], r["feedback"]) for r in rows),
     }

@@ -40,7 +40,7 @@ class Neo4jStore(GraphStore):
         self.user = neo4j_config.user
         self.database = neo4j_config.database
         self._tx = None
-        self._session = None
+        self._session: Any = None
         # The newest generation this process has seen every write up to (see bump_generation).
         self._seen_generation: int | None = None
         auth = (self.user, neo4j_config.password) if neo4j_config.password is not None else None
@@ -163,7 +163,7 @@ class Neo4jStore(GraphStore):
     def close(self) -> None:
         with self._lock:
             session, driver = self._session, getattr(self, "_driver", None)
-            self._session = self._driver = None
+            self._session = self._driver = None  # type: ignore[assignment]
             try:
                 if session is not None:
                     session.close()

@@ -487,8 +487,5 @@ def known_table(
     mapping name -> type."""
     if not names:
         return {}
-    if isinstance(names, Mapping):
-        items = names.items()
-    else:
-        items = ((n, None) for n in names)
+    items: Iterable[tuple[str, str | None]] = names.items() if isinstance(names, Mapping) else ((n, None) for n in names)
     return {n.strip().lower(): (n.strip(), t) for n, t in items if n and n.strip()}

@@ -75,7 +75,7 @@ class VectorIndex:
             labels = [label for label in map(label_of, memory_ids) if label in self._entries]
             if not labels:
                 return
-            self._index.remove_ids(np.array(labels, dtype=np.int64))
+            self._index.remove_ids(np.array(labels, dtype=np.int64))  # type: ignore[arg-type]  # SWIG accepts arrays
             for label in labels:
                 entry = self._entries.pop(label)
                 self._by_owner_kind[(entry.owner, entry.kind)].discard(label)
@@ -92,7 +92,7 @@ class VectorIndex:
                 return []
             k = min(k, len(allowed))
             selector = self._faiss.IDSelectorBatch(np.array(allowed, dtype=np.int64))
-            params = self._faiss.SearchParameters(sel=selector)
+            params = self._faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]  # SWIG keyword
             query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, self.dimension)
             scores, labels = self._index.search(query, k, params=params)
             return [

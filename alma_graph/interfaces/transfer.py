@@ -173,7 +173,8 @@ def write_project(target: "ALMA", records: Iterable[dict[str, Any]], source_proj
     memories = [_full_memory(row) for row in nodes[Node.MEMORY]]
     report.vectors_derived += _derive_vectors(target, memories)
     _check_foreign_ids(store, [m["id"] for m in memories])
-    with store.transaction():
+    # the one write routine: one transaction, then every derived index rebuilt from the graph
+    with target.context.write() as change:
         for node in NODE_ORDER:
             if node is Node.MEMORY:
                 created, updated = _upsert_memories(store, memories)
@@ -187,8 +188,7 @@ def write_project(target: "ALMA", records: Iterable[dict[str, Any]], source_proj
             for chunk in _chunks(edges[edge]):
                 store.upsert_edges(edge, chunk, EDGE_IDENTITY.get(edge, ()))
             report.edges[edge.value] = report.edges.get(edge.value, 0) + len(edges[edge])
-        store.bump_generation()
-    _resync(target)
+        change.rebuild_all()
     return report
 
 
@@ -247,11 +247,6 @@ def _same(a: Any, b: Any) -> bool:
         # Kuzu keeps vectors as float32, Neo4j as float64: equal within float32 precision.
         return len(a) == len(b) and all(math.isclose(x, y, rel_tol=1e-6, abs_tol=1e-7) for x, y in zip(a, b))
     return a == b
-
-
-def _resync(alma: "ALMA") -> None:
-    """Rebuild the target's derived indexes from the graph after a bulk write."""
-    alma.reindex()
 
 
 # -- public API ----------------------------------------------------------------------------

@@ -28,31 +28,26 @@ the criteria that chose them; ``audit_log()`` lists them.
 
 from __future__ import annotations
 
-import contextvars
-import json
 import logging
 import math
 import threading
-import uuid
 from collections.abc import Iterable
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from alma_graph.context import Change, Context
 from alma_graph.errors import ValidationError
 from alma_graph.events import EventType, MemoryEvent
-from alma_graph.graph_model import NODE_PROPERTIES, Edge, Node, project_key
+from alma_graph.graph_model import Edge
+from alma_graph.lifecycle.audit import archiving, audit_observer, write_audit
+from alma_graph.lifecycle.forget import forget
 from alma_graph.memory.learning import heuristic_confidence
-from alma_graph.models import MemoryKind
-from alma_graph.queries import cypher as q
 from alma_graph.memory.records import as_utc, utcnow
-
-if TYPE_CHECKING:
-    from alma_graph.alma import ALMA
-    from alma_graph.backends.base import GraphStore
+from alma_graph.models import MemoryKind
 
 log = logging.getLogger(__name__)
 
@@ -60,25 +55,8 @@ CONSOLIDATABLE = (MemoryKind.HEURISTIC.value, MemoryKind.ANTI_PATTERN.value, Mem
 LAST_DECAY_META = "lifecycle/last_decay"
 _ACTIVITY_FIELDS = ("occurred_at", "created_at", "last_used_at", "last_validated", "last_seen", "last_verified")
 
-# Criteria of the archive in progress on this thread, for the audit record of the forget() it calls.
-_archive_context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("archive_context", default=None)
-
 
 # -- results ---------------------------------------------------------------------------------------
-
-@dataclass
-class AuditRecord:
-    """One lifecycle action: what it did, to which memories, and why."""
-
-    id: str
-    action: str  # forget, restore, consolidate, decay
-    memory_ids: list[str]
-    count: int
-    agent: str | None = None
-    reason: str | None = None
-    criteria: dict[str, Any] = field(default_factory=dict)
-    created_at: datetime | None = None
-
 
 @dataclass
 class MergeGroup:
@@ -129,62 +107,6 @@ class LifecycleReport:
     trigger: str = "manual"
 
 
-# -- audit trail -----------------------------------------------------------------------------------
-
-def write_audit(store: "GraphStore", action: str, memory_ids: list[str], agent: str | None = None,
-                reason: str | None = None, criteria: dict[str, Any] | None = None, link: bool = True,
-                now: datetime | None = None) -> str:
-    """An Audit node (inside the caller's transaction, if any), with AFFECTED edges when ``link``."""
-    audit_id = str(uuid.uuid4())
-    row = dict.fromkeys(NODE_PROPERTIES[Node.AUDIT])
-    row.update(key=project_key(store.project_id, audit_id), project_id=store.project_id, id=audit_id, action=action,
-               agent=agent, reason=reason, criteria=json.dumps(criteria or {}, default=str),
-               memory_ids=list(memory_ids), count=len(memory_ids), created_at=now or utcnow())
-    with store.transaction():
-        store.run(q.CREATE_AUDIT, row)
-        if link and memory_ids:
-            store.link_many(Edge.AFFECTED, [(row["key"], memory_id) for memory_id in memory_ids])
-    return audit_id
-
-
-def audit_log(store: "GraphStore", action: str | None = None, limit: int = 100) -> list[AuditRecord]:
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 10_000:
-        raise ValidationError(f"limit must be an integer between 1 and 10000, got {limit!r}")
-    actions = ("forget", "restore", "consolidate", "decay")
-    if action is not None and action not in actions:
-        raise ValidationError(f"action must be one of {list(actions)}, got {action!r}")
-    params: dict[str, Any] = {"project_id": store.project_id}
-    if action is not None:
-        params["action"] = action
-    return [AuditRecord(id=r["id"], action=r["action"], memory_ids=list(r["memory_ids"] or []), count=r["count"],
-                        agent=r["agent"], reason=r["reason"], criteria=json.loads(r["criteria"] or "{}"),
-                        created_at=r["created_at"])
-            for r in store.run(q.audit_log(limit, action is not None), params)]
-
-
-def audit_observer(store: "GraphStore"):
-    """An event observer that audits every archive (forget) and restore, whoever called it."""
-
-    def observe(event: MemoryEvent) -> None:
-        if event.type is EventType.DELETED and event.details.get("archived"):
-            context = _archive_context.get() or {}
-            write_audit(store, "forget", list(event.memory_ids), agent=event.agent,
-                        reason=context.get("reason", "forget() called"), criteria=context.get("criteria"))
-        elif event.type is EventType.UPDATED and event.details.get("reason") == "restored":
-            write_audit(store, "restore", list(event.memory_ids), agent=event.agent, reason="restore() called")
-
-    return observe
-
-
-@contextmanager
-def _archiving(reason: str, criteria: dict[str, Any]):
-    token = _archive_context.set({"reason": reason, "criteria": criteria})
-    try:
-        yield
-    finally:
-        _archive_context.reset(token)
-
-
 # -- shared helpers --------------------------------------------------------------------------------
 
 def _activity(row: dict[str, Any]) -> datetime:
@@ -218,26 +140,21 @@ def _check_number(value: Any, what: str, low: float | None = None, high: float |
     return value
 
 
-def _finish_write(alma: "ALMA") -> None:
-    """Memory properties changed: move the write generation, which the derived indexes track."""
-    alma._index_generation = alma.store.bump_generation()
-
-
 # -- decay and reinforcement ---------------------------------------------------------------------------
 
-def decay(alma: "ALMA", now: datetime | None = None) -> DecayReport:
+def decay(ctx: Context, now: datetime | None = None) -> DecayReport:
     """Decay idle memories and reinforce used ones, over the time since the last run.
 
     One transaction from the read of the last run's time to the write of this one's,
     so runs from several processes on one Neo4j project do not decay an interval twice."""
-    settings = alma.config.lifecycle.decay
+    settings = ctx.config.lifecycle.decay
     now = as_utc(now) or utcnow()
-    store = alma.store
+    store = ctx.store
     report = DecayReport(at=now)
     if not settings.enabled:
         return report
     changes: dict[str, float] = {}
-    with store.transaction():
+    with ctx.write() as change:
         stored = store.get_meta(LAST_DECAY_META)
         previous = datetime.fromisoformat(stored) if stored else None
         report.since = previous
@@ -270,15 +187,15 @@ def decay(alma: "ALMA", now: datetime | None = None) -> DecayReport:
                                   "grace_days": settings.grace_days,
                                   "decayed": report.decayed, "reinforced": report.reinforced,
                                   "since": previous.isoformat() if previous else None})
-            _finish_write(alma)
+            change.touch()
     if changes:
-        alma._emit(EventType.UPDATED, None, sorted(changes), reason="decay")
+        ctx.emit(EventType.UPDATED, None, sorted(changes), reason="decay")
     return report
 
 
 # -- forget policy -------------------------------------------------------------------------------------
 
-def prune(alma: "ALMA", agent: str | None = None, older_than_days: float | None = None,
+def prune(ctx: Context, agent: str | None = None, older_than_days: float | None = None,
           below_confidence: float | None = None, max_per_agent: int | None = None,
           kinds: Iterable[str] | None = None, dry_run: bool = False, now: datetime | None = None,
           reason: str = "forget policy") -> PruneReport:
@@ -288,11 +205,11 @@ def prune(alma: "ALMA", agent: str | None = None, older_than_days: float | None 
     max_per_agent = _check_number(max_per_agent, "max_per_agent", low=1, integer=True)
     if older_than_days is None and below_confidence is None and max_per_agent is None:
         raise ValidationError("prune needs at least one of older_than_days, below_confidence, max_per_agent")
-    kinds = _check_kinds(kinds, [k.value for k in MemoryKind]) or list(alma.config.lifecycle.forget.kinds)
+    kinds = _check_kinds(kinds, [k.value for k in MemoryKind]) or list(ctx.config.lifecycle.forget.kinds)
     if agent is not None:
-        agent = alma._known_agent(agent)
+        agent = ctx.known_agent(agent)
     now = as_utc(now) or utcnow()
-    rows = [r for kind in kinds for r in alma.store.find_memories(
+    rows = [r for kind in kinds for r in ctx.store.find_memories(
         agents=[agent] if agent else None, kind=kind, archived=False)]
     report = PruneReport(dry_run=dry_run)
     if older_than_days is not None:
@@ -316,8 +233,8 @@ def prune(alma: "ALMA", agent: str | None = None, older_than_days: float | None 
         criteria = {"older_than_days": older_than_days, "below_confidence": below_confidence,
                     "max_per_agent": max_per_agent, "kinds": kinds, "agent": agent,
                     "selected": {name: len(ids) for name, ids in report.reasons.items()}}
-        with _archiving(reason, criteria):
-            alma.forget(memory_ids=report.archived_ids)
+        with archiving(reason, criteria):
+            forget(ctx, memory_ids=report.archived_ids)
     return report
 
 
@@ -382,23 +299,23 @@ def _clusters(rows: list[dict[str, Any]], threshold: float) -> list[list[dict[st
     return clusters
 
 
-def consolidate(alma: "ALMA", agent: str, kind: Any = None, similarity_threshold: float | None = None,
+def consolidate(ctx: Context, agent: str, kind: Any = None, similarity_threshold: float | None = None,
                 dry_run: bool = False) -> ConsolidationReport:
-    agent = alma._known_agent(agent)
+    agent = ctx.known_agent(agent)
     if getattr(kind, "value", kind) in (MemoryKind.OUTCOME.value, MemoryKind.PREFERENCE.value):
         raise ValidationError(
             f"{getattr(kind, 'value', kind)} memories are not consolidated: outcomes are the record of what "
             "happened (their heuristics and anti-patterns are what to consolidate) and preferences are the user's")
     kinds = _check_kinds(kind, CONSOLIDATABLE, "kind") or list(CONSOLIDATABLE)
     threshold = similarity_threshold if similarity_threshold is not None else \
-        alma.config.lifecycle.consolidate.similarity_threshold
+        ctx.config.lifecycle.consolidate.similarity_threshold
     threshold = _check_number(threshold, "similarity_threshold", low=0, high=1)
     if threshold <= 0:
         raise ValidationError("similarity_threshold must be above 0")
-    store = alma.store
+    store = ctx.store
     report = ConsolidationReport(agent=agent, dry_run=dry_run)
     # Read and merge in one transaction, so two processes cannot merge the same group twice.
-    with (nullcontext() if dry_run else store.transaction()):
+    with (nullcontext(Change()) if dry_run else ctx.write()) as change:
         clusters = []
         for k in kinds:
             rows = [r for r in store.find_memories(with_embedding=True, agents=[agent], kind=k, archived=False)
@@ -434,28 +351,26 @@ def consolidate(alma: "ALMA", agent: str, kind: Any = None, similarity_threshold
             reason="near-duplicates merged", now=now,
             criteria={"kinds": kinds, "similarity_threshold": threshold,
                       "groups": {g.survivor_id: g.merged_ids for g in report.groups}})
-        _finish_write(alma)
-    alma._index.remove(merged_ids)
-    alma._lexical.remove(merged_ids)
-    alma._emit(EventType.CONSOLIDATED, agent, [g.survivor_id for g in report.groups] + merged_ids,
+        change.unindex(merged_ids)
+    ctx.emit(EventType.CONSOLIDATED, agent, [g.survivor_id for g in report.groups] + merged_ids,
                groups={g.survivor_id: g.merged_ids for g in report.groups})
     return report
 
 
 # -- one run, and the schedule ---------------------------------------------------------------------------
 
-def run(alma: "ALMA", now: datetime | None = None, trigger: str = "manual") -> LifecycleReport:
+def run(ctx: Context, now: datetime | None = None, trigger: str = "manual") -> LifecycleReport:
     """Decay, then consolidation (when enabled), then the forget policy, as configured."""
-    settings = alma.config.lifecycle
+    settings = ctx.config.lifecycle
     now = as_utc(now) or utcnow()
     report = LifecycleReport(trigger=trigger)
-    report.decay = decay(alma, now)
+    report.decay = decay(ctx, now)
     if settings.consolidate.enabled:
-        for agent in sorted(alma.agents()):
-            report.consolidations.append(consolidate(alma, agent, None, settings.consolidate.similarity_threshold))
+        for agent in sorted(ctx.agents()):
+            report.consolidations.append(consolidate(ctx, agent, None, settings.consolidate.similarity_threshold))
     policy = settings.forget
     if policy.older_than_days is not None or policy.below_confidence is not None or policy.max_per_agent is not None:
-        report.prune = prune(alma, older_than_days=policy.older_than_days, below_confidence=policy.below_confidence,
+        report.prune = prune(ctx, older_than_days=policy.older_than_days, below_confidence=policy.below_confidence,
                              max_per_agent=policy.max_per_agent, kinds=policy.kinds, now=now,
                              reason=f"lifecycle run ({trigger})")
     return report
@@ -464,8 +379,8 @@ def run(alma: "ALMA", now: datetime | None = None, trigger: str = "manual") -> L
 class Schedule:
     """Runs the lifecycle after every N write calls (counted from ``created`` events)."""
 
-    def __init__(self, alma: "ALMA", every_n_writes: int):
-        self.alma = alma
+    def __init__(self, ctx: Context, every_n_writes: int):
+        self.ctx = ctx
         self.every = every_n_writes
         self.writes = 0
         self.last_report: LifecycleReport | None = None
@@ -481,24 +396,24 @@ class Schedule:
                 return
             self.writes, self._running = 0, True
         try:
-            self.last_report = run(self.alma, trigger=f"every {self.every} writes")
+            self.last_report = run(self.ctx, trigger=f"every {self.every} writes")
         except Exception:  # housekeeping must never break the write that triggered it
             log.exception("scheduled lifecycle run failed")
         finally:
             self._running = False
 
 
-def start(alma: "ALMA") -> Schedule | None:
+def start(ctx: Context) -> Schedule | None:
     """Attach the audit trail and the configured schedule to a freshly opened ALMA."""
-    alma.events.subscribe(audit_observer(alma.store), [EventType.DELETED, EventType.UPDATED])
-    schedule = alma.config.lifecycle.schedule
+    ctx.events.subscribe(audit_observer(ctx.store), [EventType.DELETED, EventType.UPDATED])
+    schedule = ctx.config.lifecycle.schedule
     scheduler = None
     if schedule.every_n_writes:
-        scheduler = Schedule(alma, schedule.every_n_writes)
-        alma.events.subscribe(scheduler, [EventType.CREATED])
+        scheduler = Schedule(ctx, schedule.every_n_writes)
+        ctx.events.subscribe(scheduler, [EventType.CREATED])
     if schedule.on_open:
         try:
-            report = run(alma, trigger="on open")
+            report = run(ctx, trigger="on open")
             if scheduler is not None:
                 scheduler.last_report = report
         except Exception:

@@ -93,3 +93,13 @@ def to_memory(row: dict[str, Any], shared_from: str | None = None) -> Memory:
         better_alternative=row["better_alternative"], occurrence_count=row["occurrence_count"] or 0,
         last_seen=row["last_seen"], confidence=row["confidence"],
     )
+
+
+def user_owner(user_id: str) -> str:
+    """The owner key of a user's memories (preferences) in the derived indexes."""
+    return f"user:{user_id}"
+
+
+def owner_of(row: dict[str, Any]) -> str:
+    """Preferences belong to their user, everything else to its agent."""
+    return user_owner(row["user_id"]) if row["kind"] == MemoryKind.PREFERENCE.value else row["agent"]

@@ -39,8 +39,8 @@ def success_rate(row: dict[str, Any]) -> float:
 
 def reference_time(row: dict[str, Any]) -> datetime | None:
     """The most recent sign of life: when it happened, was validated, seen or used."""
-    times = [row.get(f) for f in ("occurred_at", "last_validated", "last_seen", "last_used_at")]
-    times = [t for t in times if t is not None]
+    times: list[datetime] = [t for f in ("occurred_at", "last_validated", "last_seen", "last_used_at")
+                             if (t := row.get(f)) is not None]
     return max(times) if times else None
 
 

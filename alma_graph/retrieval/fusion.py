@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from alma_graph.config import RecipeConfig
+from alma_graph.retrieval.recipes import RecipeConfig
 from alma_graph.knowledge.graph import KnowledgeGraph
 from alma_graph.indexes.lexical import LexicalIndex
 from alma_graph.retrieval.timecues import time_window

@@ -19,9 +19,48 @@ Signals:
 
 from __future__ import annotations
 
-from alma_graph.config import RecipeConfig, SignalConfig
+from types import MappingProxyType
+from typing import Literal, Mapping
 
-BUILT_IN: dict[str, RecipeConfig] = {
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from alma_graph.errors import ValidationError
+
+
+class _Frozen(BaseModel):
+    """Recipes are data: strict on input, never changed once built (the built-ins are shared)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+SignalName = Literal["dense", "bm25", "graph", "time", "neighbors"]
+
+
+class SignalConfig(_Frozen):
+    """One candidate list of the hybrid ranker: how many it contributes and its RRF weight."""
+
+    n: int = Field(default=50, ge=1, le=10_000)
+    weight: float = Field(default=1.0, ge=0)
+
+
+class RecipeConfig(_Frozen):
+    """A ranker, declared: its candidate signals, the fusion constant and whether
+    ALMA's factors (recency, success rate, confidence, feedback) apply."""
+
+    signals: dict[SignalName, SignalConfig]
+    rrf_k: int = Field(default=60, ge=1, le=1000)
+    factors: bool = True
+    neighbor_window: int = Field(default=1, ge=0, le=10)
+
+    @field_validator("signals")
+    @classmethod
+    def _some_signal(cls, signals: dict) -> dict:
+        if not signals:
+            raise ValueError("a recipe needs at least one signal")
+        return signals
+
+
+BUILT_IN: Mapping[str, RecipeConfig] = MappingProxyType({
     "similarity_only": RecipeConfig(signals={"dense": SignalConfig(n=50)}),
     "bm25_only": RecipeConfig(signals={"bm25": SignalConfig(n=50)}),
     "dense_bm25": RecipeConfig(signals={"dense": SignalConfig(n=50), "bm25": SignalConfig(n=50)}),
@@ -37,7 +76,7 @@ BUILT_IN: dict[str, RecipeConfig] = {
         "time": SignalConfig(n=30, weight=1.0),
         "neighbors": SignalConfig(n=20, weight=0.5),
     }),
-}
+})
 
 
 def recipe_names(custom: dict[str, RecipeConfig]) -> list[str]:
@@ -50,6 +89,4 @@ def resolve(name: str, custom: dict[str, RecipeConfig]) -> RecipeConfig:
         return custom[name]
     if name in BUILT_IN:
         return BUILT_IN[name]
-    from alma_graph.errors import ValidationError
-
     raise ValidationError(f"unknown recipe {name!r}; choose one of {recipe_names(custom)}")

@@ -14,15 +14,16 @@ nor push the workflow's own out of the top-k.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
 
 from alma_graph.errors import ValidationError
 from alma_graph.models import MemorySlice
 from alma_graph.workflows.checkpoints import check_workflow_id, workflow_memories
+from alma_graph.context import Context
+from alma_graph.retrieval.pipeline import retrieve
 
-if TYPE_CHECKING:
-    from alma_graph.alma import ALMA
 
 SCOPES = ("workflow_only", "agent_only", "project_wide")
 # ALMA's RetrievalScope values, accepted by the ``retrieve_with_scope`` alias.
@@ -40,7 +41,7 @@ def check_scope_name(scope: Any) -> str:
     return value
 
 
-def retrieve_scoped(alma: "ALMA", query: str, agent: str, scope: Any, workflow_id: str | None = None,
+def retrieve_scoped(ctx: Context, query: str, agent: str, scope: Any, workflow_id: str | None = None,
                     **options: Any) -> MemorySlice:
     """``retrieve`` restricted to a scope; ``options`` are retrieve's (top_k, user_id, recipe, explain, as_of)."""
     scope = check_scope_name(scope)
@@ -49,13 +50,25 @@ def retrieve_scoped(alma: "ALMA", query: str, agent: str, scope: Any, workflow_i
     if scope != "workflow_only":
         if workflow_id is not None:
             raise ValidationError(f"workflow_id applies to scope 'workflow_only', not {scope!r}")
-        return alma.retrieve(query, agent, include_shared=(scope == "project_wide"), **options)
+        return retrieve(ctx, query, agent, include_shared=(scope == "project_wide"), **options)
     if workflow_id is None:
         raise ValidationError("scope 'workflow_only' needs a workflow_id")
     workflow_id = check_workflow_id(workflow_id)
-    alma._check_open()
-    rows = workflow_memories(alma.store, workflow_id)
-    return alma.retrieve(query, agent, only_ids={r["id"] for r in rows}, **options)
+    ctx.check_open()
+    rows = workflow_memories(ctx.store, workflow_id)
+    return retrieve(ctx, query, agent, only_ids={r["id"] for r in rows}, **options)
 
 
-__all__ = ["SCOPES", "retrieve_scoped", "check_scope_name"]
+__all__ = ["SCOPES", "retrieve_scoped", "retrieve_with_scope", "check_scope_name"]
+
+
+def retrieve_with_scope(ctx: Context, task: str, agent: str, context: Any = None, scope: Any = "agent",
+                        user_id: str | None = None, top_k: int = 5) -> MemorySlice:
+    """ALMA's ``retrieve_with_scope``: ``context`` is a workflow id, a dict with ``workflow_id``
+    or an object with that attribute; ``scope`` takes ALMA's values too."""
+    workflow_id = context if isinstance(context, str) or context is None else (
+        context.get("workflow_id") if isinstance(context, Mapping) else getattr(context, "workflow_id", None))
+    scope = check_scope_name(scope)
+    ctx.check_open()
+    return retrieve_scoped(ctx, task, agent, scope, workflow_id if scope == "workflow_only" else None,
+                           user_id=user_id, top_k=top_k)

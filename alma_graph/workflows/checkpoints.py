@@ -377,3 +377,27 @@ def merge(states: Sequence[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]],
             merged[key] = chosen(values) if callable(chosen) else REDUCERS[chosen](key, values)
     canonical_state(merged, "the merged state")
     return dict(merged), agents, description
+
+
+def merge_states(store: "GraphStore", workflow_id: str,
+                 states: Sequence[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]],
+                 reducer: str | Callable | Mapping[str, str | Callable] = "latest_wins",
+                 priority: Sequence[str] | None = None, metadata: dict[str, Any] | None = None,
+                 agent: str | None = None, save: bool = True) -> dict[str, Any]:
+    """Merge the states of parallel agents into one and (with ``save``) checkpoint it."""
+    workflow_id = check_workflow_id(workflow_id)
+    merged, agents, how = merge(states, reducer, priority)
+    if save:
+        info: dict[str, Any] = {"merged_from": len(agents) if agents else len(states), "reducer": how}
+        if agents:
+            info["agents"] = agents
+        save_checkpoint(store, workflow_id, merged, {**(metadata or {}), "merge": info}, agent)
+    return merged
+
+
+def resume_point(store: "GraphStore", workflow_id: str, branch_id: str | None = None) -> Checkpoint | None:
+    """ALMA's ``get_resume_point``: branches are separate workflows here."""
+    if branch_id is not None:
+        raise ValidationError("branch_id is not supported: give each branch its own workflow_id "
+                              "and merge them with merge_states")
+    return latest_checkpoint(store, check_workflow_id(workflow_id))

@@ -14,15 +14,15 @@ evidence is against the strategy. The assessment lists every memory it relied on
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from alma_graph.graph_model import Edge
 from alma_graph.memory.validation import MAX_QUERY_CHARS, check_name, check_text, check_top_k
+from alma_graph.context import Context
+from alma_graph.retrieval.pipeline import retrieve
 
-if TYPE_CHECKING:
-    from alma_graph.alma import ALMA
 
 MATCH = 0.5  # strategy similarity below which a memory says nothing about this strategy
 AVOID = 0.75  # an anti-pattern this close to the strategy is a direct warning
@@ -86,13 +86,13 @@ def _recommend(confidence: float, evidence: float, warned: bool) -> str:
     return label
 
 
-def assess(alma: "ALMA", strategy: str, context: str, agent: str, top_k: int = 10) -> StrategyAssessment:
+def assess(ctx: Context, strategy: str, context: str, agent: str, top_k: int = 10) -> StrategyAssessment:
     strategy = check_text(strategy, "strategy", MAX_QUERY_CHARS)
     context = check_text(context, "context", MAX_QUERY_CHARS)
     agent = check_name(agent)
     top_k = check_top_k(top_k)
-    memories = alma.retrieve(f"{context} | strategy: {strategy}", agent, top_k=top_k)
-    candidates = []  # (memory, its strategy text, its situation text or None)
+    memories = retrieve(ctx, f"{context} | strategy: {strategy}", agent, top_k=top_k)
+    candidates: list[tuple[Any, str, str | None]] = []  # (memory, its strategy text, its situation text or None)
     for h in memories.heuristics:
         candidates.append((h, h.strategy, h.condition))
     for a in memories.anti_patterns:
@@ -100,7 +100,7 @@ def assess(alma: "ALMA", strategy: str, context: str, agent: str, top_k: int = 1
     for o in memories.outcomes:
         candidates.append((o, o.strategy_used, o.task_description))
     texts = [strategy, context] + [t for _, s, c in candidates for t in (s, c or s)]
-    vectors = np.asarray(alma.embedder.embed_batch(texts), dtype=np.float32)
+    vectors = np.asarray(ctx.embedder.embed_batch(texts), dtype=np.float32)
     s_vec, c_vec = vectors[0], vectors[1]
 
     counted: set[str] = set()
@@ -124,7 +124,7 @@ def assess(alma: "ALMA", strategy: str, context: str, agent: str, top_k: int = 1
             if memory.better_alternative:
                 alternatives.append(memory.better_alternative)
         else:
-            derived = set(alma.store.sources(Edge.DERIVED_FROM, memory.id))
+            derived = set(ctx.store.sources(Edge.DERIVED_FROM, memory.id))
             if derived & counted:
                 continue  # already counted through the heuristic / anti-pattern it fed
             wins, losses = (1, 0) if memory.success else (0, 1)

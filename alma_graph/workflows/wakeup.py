@@ -16,17 +16,17 @@ Lines that would overflow the budget are left out whole; ``to_prompt()`` never e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+
 
 from alma_graph.errors import ValidationError
-from alma_graph.models import MemoryKind, estimate_tokens
+from alma_graph.models import AntiPattern, Heuristic, MemoryKind, estimate_tokens
 from alma_graph.queries import cypher as q
 from alma_graph.memory.records import to_memory
 from alma_graph.workflows.sessions import last_handoff
 from alma_graph.memory.validation import MAX_QUERY_CHARS, check_name, check_text
+from alma_graph.context import Context
+from alma_graph.retrieval.pipeline import retrieve
 
-if TYPE_CHECKING:
-    from alma_graph.alma import ALMA
 
 ESSENTIAL_LIMIT = 8  # memories of each group the essential story considers
 
@@ -81,7 +81,7 @@ def _cut(text: str, budget: int) -> str:
     return text[: max(0, budget * 4 - 4)].rstrip() + " …"
 
 
-def wake_up(alma: "ALMA", agent: str, user_id: str | None = None, query: str | None = None,
+def wake_up(ctx: Context, agent: str, user_id: str | None = None, query: str | None = None,
             identity: str | None = None, max_tokens: int = 800) -> WakeUpContext:
     agent = check_name(agent)
     if user_id is not None:
@@ -95,7 +95,7 @@ def wake_up(alma: "ALMA", agent: str, user_id: str | None = None, query: str | N
     context = WakeUpContext(agent=agent, max_tokens=max_tokens)
 
     # 1. identity: at most a quarter of the budget
-    config = alma.config.agent(agent)
+    config = ctx.config.agent(agent)
     lines = [f"## Identity\nYou are {agent}" + (f", working on {config.domain}." if config.domain else ".")]
     if config.description:
         lines.append(config.description)
@@ -111,31 +111,31 @@ def wake_up(alma: "ALMA", agent: str, user_id: str | None = None, query: str | N
     # 2. essential story: half of what is left when a query follows, all of it otherwise
     left = max_tokens - context.tokens - 2  # 2: the blank line between layers
     budget = left // 2 if query else left
-    visible = alma.store.visible_agents(agent, alma.config.retrieval.max_inheritance_depth)
+    visible = ctx.store.visible_agents(agent, ctx.config.retrieval.max_inheritance_depth)
     entries: list[tuple[str | None, str]] = [(None, "## Essential story")]
-    handoff = last_handoff(alma.store, agent)
+    handoff = last_handoff(ctx.store, agent)
     if handoff is not None:
         entries.append((None, f"Last session ({handoff.goal}): {handoff.last_action} -> {handoff.last_outcome}"))
         entries += [(None, f"- Next: {step}") for step in handoff.next_steps]
         entries += [(None, f"- Blocked by: {blocker}") for blocker in handoff.blockers]
-    params = {"project_id": alma.config.project_id, "agents": list(visible)}
-    rows = alma.store.run(q.top_memories(ESSENTIAL_LIMIT),
+    params = {"project_id": ctx.config.project_id, "agents": list(visible)}
+    rows = ctx.store.run(q.top_memories(ESSENTIAL_LIMIT),
                           {**params, "kinds": [MemoryKind.HEURISTIC.value, MemoryKind.ANTI_PATTERN.value]})
     groups: dict[str, list[tuple[str | None, str]]] = {"Strategies that worked": [], "Avoid": []}
     for row in rows:
         memory = to_memory(row, shared_from=visible.get(row["agent"]))
         source = f" (from {memory.shared_from})" if memory.shared_from else ""
-        if memory.kind is MemoryKind.HEURISTIC:
+        if isinstance(memory, Heuristic):
             groups["Strategies that worked"].append(
                 (memory.id, f"- {memory.condition}: {memory.strategy} (confidence {memory.confidence:.2f}){source}"))
-        else:
+        elif isinstance(memory, AntiPattern):
             instead = f" Instead: {memory.better_alternative}." if memory.better_alternative else ""
             groups["Avoid"].append((memory.id, f"- {memory.pattern}. Why: {memory.why_bad}.{instead}{source}"))
     if user_id is not None:
-        preferences = alma.store.find_memories(kind=MemoryKind.PREFERENCE.value, user_id=user_id, archived=False)
+        preferences = ctx.store.find_memories(kind=MemoryKind.PREFERENCE.value, user_id=user_id, archived=False)
         groups["User preferences"] = [(r["id"], f"- [{r['category']}] {r['preference']}")
                                       for r in sorted(preferences, key=lambda r: r["created_at"])][:ESSENTIAL_LIMIT]
-    knowledge = alma.store.run(q.top_memories(ESSENTIAL_LIMIT), {**params, "kinds": [MemoryKind.DOMAIN_KNOWLEDGE.value]})
+    knowledge = ctx.store.run(q.top_memories(ESSENTIAL_LIMIT), {**params, "kinds": [MemoryKind.DOMAIN_KNOWLEDGE.value]})
     groups["Knowledge"] = [(r["id"], f"- [{r['category']}] {r['fact'] or r['text']}") for r in knowledge]
     for title, items in groups.items():
         if items:
@@ -150,7 +150,7 @@ def wake_up(alma: "ALMA", agent: str, user_id: str | None = None, query: str | N
         header = f"## Recall: {_cut(query, 20)}"
         left = max_tokens - context.tokens - 2 * len(context.layers) - estimate_tokens(header + "\n")
         if left > 10:
-            memories = alma.retrieve(query, agent, user_id=user_id)
+            memories = retrieve(ctx, query, agent, user_id=user_id)
             body = memories.to_prompt(max_tokens=left)
             if body:
                 text = f"{header}\n{body}"

@@ -1,0 +1,161 @@
+"""The context every service receives: config, store, embedder, indexes, knowledge, events.
+
+Services (memory writes and learning, retrieval, knowledge, lifecycle, workflows,
+sessions, wake-up, confidence) take a ``Context`` and never the ``ALMA`` facade, so
+nothing below the facade imports it.
+
+Every write goes through ``Context.write()``, the one routine that commits the
+graph transaction, moves the store's write generation and brings the derived
+indexes (FAISS, BM25) up to date::
+
+    with ctx.write() as change:
+        ctx.store.create_memories(rows)
+        change.index(rows)          # new or restored memories
+        change.unindex(archived)    # archived or merged ones
+        change.touch()              # properties changed, the indexed text did not
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from alma_graph.backends.base import GraphStore
+from alma_graph.config import AgentConfig, ALMAConfig
+from alma_graph.errors import UnknownAgentError, ValidationError
+from alma_graph.events import EventEmitter, EventType, MemoryEvent
+from alma_graph.graph_model import Edge, agent_key
+from alma_graph.indexes.derived import DerivedIndexes
+from alma_graph.indexes.embeddings import Embedder
+from alma_graph.knowledge.graph import KnowledgeGraph
+from alma_graph.memory.validation import check_name
+
+
+@dataclass
+class Change:
+    """What one write did to memories, for the derived indexes."""
+
+    indexed: list[dict[str, Any]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: bool = False
+    rebuild: bool = False
+
+    def index(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Memories (rows with embeddings) that enter retrieval."""
+        self.indexed += list(rows)
+        self.changed = True
+
+    def unindex(self, memory_ids: Iterable[str]) -> None:
+        """Memories that leave retrieval (archived, merged)."""
+        self.removed += list(memory_ids)
+        self.changed = True
+
+    def touch(self) -> None:
+        """Memory properties changed (feedback, confidence, counts): move the generation only."""
+        self.changed = True
+
+    def rebuild_all(self) -> None:
+        """A bulk write (an import): rebuild every derived index from the graph afterwards."""
+        self.changed = self.rebuild = True
+
+
+def sync_agents(store: GraphStore, config: ALMAConfig) -> None:
+    """Write the config's agents and their INHERITS_FROM / SHARES_WITH edges into the graph."""
+    with store.transaction():
+        for name, agent in config.agents.items():
+            store.sync_agent(name, agent.domain, agent.can_learn, agent.cannot_learn,
+                             shares_with_all="*" in agent.share_with)
+        for name, agent in config.agents.items():
+            store.set_agent_links(name, Edge.INHERITS_FROM, agent.inherit_from)
+            store.set_agent_links(name, Edge.SHARES_WITH, [a for a in agent.share_with if a != "*"])
+
+
+class Context:
+    """The services' handle on one open store."""
+
+    def __init__(self, config: ALMAConfig, store: GraphStore, embedder: Embedder, indexes: DerivedIndexes,
+                 knowledge: KnowledgeGraph, events: EventEmitter):
+        self.config = config
+        self.store = store
+        self.embedder = embedder
+        self.indexes = indexes
+        self.knowledge = knowledge
+        self.events = events
+        self.closed = False
+
+    @classmethod
+    def open(cls, config: ALMAConfig, store: GraphStore, embedder: Embedder, events: EventEmitter) -> "Context":
+        """The context of a freshly opened store: the config's agents written into the graph,
+        the derived indexes loaded (or rebuilt from the graph)."""
+        knowledge = KnowledgeGraph(store, config.extraction)
+        sync_agents(store, config)
+        indexes = DerivedIndexes(store, embedder, Path(config.storage_dir) / "index")
+        return cls(config, store, embedder, indexes, knowledge, events)
+
+    # -- the one write routine -------------------------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator[Change]:
+        """One graph transaction; when it changed memories, the next write generation and
+        the matching index updates, after the commit."""
+        change = Change()
+        generation = None
+        with self.store.transaction():
+            yield change
+            if change.changed:
+                generation = self.store.bump_generation()
+        if generation is None:
+            return
+        if change.rebuild:
+            self.reindex()
+            return
+        self.indexes.remove(change.removed)
+        self.indexes.add(change.indexed)
+        self.indexes.generation = generation
+
+    def reindex(self) -> None:
+        """Everything derived from the graph again: both indexes and the entity names the
+        extractor knows."""
+        self.indexes.rebuild()
+        self.knowledge.forget_known_names()
+
+    def refresh(self) -> None:
+        """Before a read on a shared server: follow other processes' writes."""
+        if self.indexes.stale():
+            self.reindex()
+
+    # -- shared checks -------------------------------------------------------------------------
+
+    def check_open(self) -> None:
+        if self.closed:
+            raise ValidationError("this ALMA instance is closed; open a new one")
+
+    def known_agent(self, agent: Any) -> str:
+        """A checked agent name the config or the graph knows."""
+        agent = check_name(agent)
+        if agent not in self.config.agents and agent not in self.store.agent_names():
+            raise UnknownAgentError(
+                f"unknown agent {agent!r}: it is not in the config and has never written a memory "
+                f"(known: {', '.join(sorted(set(self.config.agents) | set(self.store.agent_names()))) or 'none'})"
+            )
+        return agent
+
+    def agents(self) -> dict[str, AgentConfig]:
+        """Every agent the config or the graph knows, with its config (default when absent)."""
+        names = set(self.config.agents) | set(self.store.agent_names())
+        return {name: self.config.agent(name) for name in sorted(names)}
+
+    def visible(self, agent: str) -> dict[str, str | None]:
+        """The agents whose memories ``agent`` may read (own, inherited, shared with it)."""
+        return self.store.visible_agents(check_name(agent), self.config.retrieval.max_inheritance_depth)
+
+    def agent_key(self, agent: str) -> str:
+        return agent_key(self.config.project_id, agent)
+
+    def emit(self, kind: EventType, agent: str | None, memory_ids: Iterable[str], **details: Any) -> None:
+        ids = tuple(memory_ids)
+        if ids:
+            self.events.emit(MemoryEvent(kind, self.config.project_id, agent, ids, details))

@@ -1,0 +1,99 @@
+"""The derived indexes of one store: FAISS vectors and BM25 text, kept in step with the graph.
+
+The graph is the source of truth. Both indexes are caches of it, tagged with the
+store's write generation: the vector index is saved beside the graph and reused
+only when its generation and ids match; the BM25 index is always built from the
+graph's texts. ``Context.write`` updates them after every committed write.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from alma_graph.backends.base import GraphStore
+from alma_graph.indexes.embeddings import Embedder
+from alma_graph.indexes.lexical import LexicalIndex
+from alma_graph.indexes.vectors import VectorEntry, VectorIndex
+from alma_graph.memory.records import owner_of
+
+log = logging.getLogger(__name__)
+
+
+def _position(row: dict[str, Any]) -> tuple[str, int] | None:
+    """Where a conversation turn sits, for indexing it with the turn before it."""
+    if row.get("session_id") and row.get("sequence") is not None:
+        return row["session_id"], row["sequence"]
+    return None
+
+
+def _entries(rows: list[dict[str, Any]]) -> list[VectorEntry]:
+    return [VectorEntry(r["id"], owner_of(r), r["kind"]) for r in rows]
+
+
+class DerivedIndexes:
+    """The vector and BM25 indexes, and the write generation they reflect."""
+
+    def __init__(self, store: GraphStore, embedder: Embedder, directory: Path):
+        self.store = store
+        self.embedder = embedder
+        self.directory = directory
+        generation = store.generation()
+        vectors = VectorIndex.load(directory, embedder.dimension, generation, store.active_memory_ids())
+        if vectors is None:
+            vectors = self._rebuild_vectors()
+            vectors.save(directory, generation)
+        self.vectors: VectorIndex = vectors
+        self.generation: int = generation
+        self.lexical: LexicalIndex = self._build_lexical()
+
+    def _rebuild_vectors(self) -> VectorIndex:
+        index = VectorIndex(self.embedder.dimension)
+        rows = self.store.memory_vectors()
+        missing = [r for r in rows if r["embedding"] is None]
+        if missing:  # e.g. memories imported without vectors: embed them now
+            vectors = self.embedder.embed_batch([r["text"] for r in missing])
+            with self.store.transaction():
+                for row, vector in zip(missing, vectors):
+                    row["embedding"] = vector.tolist()
+                    self.store.update_memory(row["id"], {"embedding": row["embedding"]})
+        if rows:
+            index.add(_entries(rows), np.asarray([r["embedding"] for r in rows], dtype=np.float32))
+        log.info("vector index rebuilt from the graph: %d memories", len(rows))
+        return index
+
+    def _build_lexical(self) -> LexicalIndex:
+        lexical = LexicalIndex()
+        rows = self.store.memory_texts()
+        lexical.add(_entries(rows), [r["text"] for r in rows], [_position(r) for r in rows])
+        return lexical
+
+    def rebuild(self) -> None:
+        """Both indexes again from the graph (after a bulk import or another process's writes)."""
+        generation = self.store.generation()
+        self.vectors, self.lexical = self._rebuild_vectors(), self._build_lexical()
+        self.generation = generation
+
+    def stale(self) -> bool:
+        """On a shared server other processes write too: has the graph moved on?"""
+        return self.store.shared and self.store.generation() != self.generation
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        """Rows with their embeddings."""
+        if rows:
+            entries = _entries(rows)
+            self.vectors.add(entries, np.asarray([r["embedding"] for r in rows], dtype=np.float32))
+            self.lexical.add(entries, [r["text"] for r in rows], [_position(r) for r in rows])
+
+    def remove(self, memory_ids: Iterable[str]) -> None:
+        ids = list(memory_ids)
+        if ids:
+            self.vectors.remove(ids)
+            self.lexical.remove(ids)
+
+    def save(self) -> None:
+        self.vectors.save(self.directory, self.generation)

@@ -1,0 +1,88 @@
+"""``retrieve``, step by step:
+
+1. visible agents of the reader (a graph traversal), owners per memory kind;
+2. candidates per signal of the recipe, each restricted to what the reader may see
+   before its top-n (``retrieval.fusion``, ``retrieval.signals``);
+3. weighted reciprocal rank fusion, then ALMA's factors (``retrieval.factors``);
+4. rows from the graph → typed memories with score breakdowns (and explain paths).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from datetime import datetime
+
+from alma_graph.context import Context
+from alma_graph.events import EventType
+from alma_graph.memory.records import as_utc, to_memory, user_owner, utcnow
+from alma_graph.memory.validation import MAX_QUERY_CHARS, check_name, check_text, check_top_k
+from alma_graph.models import MemoryKind, MemorySlice
+from alma_graph.retrieval.factors import Ranker
+from alma_graph.retrieval.fusion import HybridRanker
+from alma_graph.retrieval.recipes import resolve as resolve_recipe
+
+SLICE_FIELDS = {
+    MemoryKind.HEURISTIC: "heuristics",
+    MemoryKind.OUTCOME: "outcomes",
+    MemoryKind.PREFERENCE: "preferences",
+    MemoryKind.DOMAIN_KNOWLEDGE: "domain_knowledge",
+    MemoryKind.ANTI_PATTERN: "anti_patterns",
+}
+
+
+def retrieve(ctx: Context, task: str, agent: str, top_k: int | None = None, user_id: str | None = None,
+             include_shared: bool = True, recipe: str | None = None, explain: bool = False,
+             as_of: datetime | None = None, only_ids: Iterable[str] | None = None) -> MemorySlice:
+    """The memories most relevant to ``task`` that ``agent`` may see, top_k per kind."""
+    ctx.check_open()
+    started = time.perf_counter()
+    config = ctx.config.retrieval
+    task = check_text(task, "task", MAX_QUERY_CHARS)
+    agent = check_name(agent)
+    top_k = check_top_k(top_k if top_k is not None else config.default_top_k)
+    if user_id is not None:
+        user_id = check_name(user_id, "user_id")
+    ranker_recipe = resolve_recipe(recipe or config.recipe, config.recipes)
+    now = as_utc(as_of) or utcnow()
+    ctx.refresh()
+
+    visible = ctx.store.visible_agents(agent, config.max_inheritance_depth) if include_shared else {agent: None}
+    owners_by_kind = {kind.value: list(visible) for kind in MemoryKind if kind is not MemoryKind.PREFERENCE}
+    if user_id is not None:
+        owners_by_kind[MemoryKind.PREFERENCE.value] = [user_owner(user_id)]
+    vector = ctx.embedder.embed(task)
+    allowed = set(only_ids) if only_ids is not None else None
+    ranked = HybridRanker(ctx.store, ctx.knowledge).rank(
+        task, vector, owners_by_kind, ranker_recipe, ctx.indexes.vectors, ctx.indexes.lexical, now, allowed)
+
+    rows = {r["id"]: r for r in ctx.store.get_memories([c.memory_id for cs in ranked.values() for c in cs])}
+    result = MemorySlice(query=task, agent=agent)
+    ranker = Ranker(config)
+    for kind_value, candidates in ranked.items():
+        kind = MemoryKind(kind_value)
+        scored = []
+        for candidate in candidates:
+            row = rows.get(candidate.memory_id)
+            if row is None or row["archived"]:
+                continue
+            # Found by similarity alone and barely similar: unrelated, so not returned.
+            # A user's preferences apply broadly and are never dropped.
+            if (kind is not MemoryKind.PREFERENCE and set(candidate.signals) <= {"dense"}
+                    and (candidate.cosine or 0.0) < config.min_similarity):
+                continue
+            scored.append((ranker.score(row, candidate.relevance, now, ranker_recipe.factors, candidate.cosine),
+                           candidate))
+        scored.sort(key=lambda pair: -pair[0].score)
+        for item, candidate in scored[:top_k]:
+            shared_from = visible.get(item.row["agent"]) if kind is not MemoryKind.PREFERENCE else None
+            memory = to_memory(item.row, shared_from=shared_from)
+            memory.score, memory.score_breakdown = item.score, item.breakdown
+            if explain:
+                memory.explain = {"recipe": recipe or config.recipe,
+                                  "signals": candidate.signals, "fused_rrf": round(candidate.fused, 6),
+                                  "paths": candidate.paths}
+            getattr(result, SLICE_FIELDS[kind]).append(memory)
+    result.retrieval_time_ms = (time.perf_counter() - started) * 1000
+    ctx.emit(EventType.ACCESSED, agent, [m.id for m in result.all()], query=task)
+    return result
