@@ -104,7 +104,7 @@ class Neo4jStore(GraphStore):
             if self._session is None:
                 raise StorageError(f"the Neo4j store at {self.location} is closed")
             in_transaction = self._tx is not None
-            runner = self._tx if in_transaction else self._session
+            runner: Any = self._tx if in_transaction else self._session
             for delay in (*RETRY_DELAYS_S, None):
                 try:
                     result = runner.run(query, params or {})

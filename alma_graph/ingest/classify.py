@@ -179,7 +179,7 @@ def _anti_pattern(sentence: str, following: str | None) -> tuple[Extraction, boo
             used_next = alternative is not None
         return Extraction(MemoryKind.ANTI_PATTERN, {"pattern": _clean(advice.group("what")), "why_bad": _clean(why) or body,
                                                     "better_alternative": alternative},
-                          body + (" " + following.strip() if used_next else ""), "avoid_because"), used_next
+                          body + (" " + (following or "").strip() if used_next else ""), "avoid_because"), used_next
     quoted = [m.span() for m in _QUOTED.finditer(body)]
     failure = next((m for m in _FAILURE.finditer(body)
                     if body[:m.start()].split()[-1:] not in _DETERMINERS  # "a failed call" is no failure
@@ -215,7 +215,7 @@ def _anti_pattern(sentence: str, following: str | None) -> tuple[Extraction, boo
         # "The build broke; use the lockfile instead": no reason given, the failure is both.
         pattern = why = failed
     return Extraction(MemoryKind.ANTI_PATTERN, {"pattern": pattern, "why_bad": why, "better_alternative": alternative},
-                      body + (" " + following.strip() if used_next else ""), "failed_because"), used_next
+                      body + (" " + (following or "").strip() if used_next else ""), "failed_because"), used_next
 
 
 def _preference(sentence: str) -> Extraction | None:

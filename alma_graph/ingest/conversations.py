@@ -122,7 +122,7 @@ def _items(project: str, agent: str, domain: str, user_id: str | None, conversat
     for index, turn in enumerate(conversation.turns):
         classified = classify(turn.text, turn.role, preferences=turn.role == USER)
         for extraction in classified.extractions:
-            meta = {**base, "turn": index, "speaker": turn.speaker, "rule": extraction.rule, "text": extraction.text}
+            meta: dict[str, Any] = {**base, "turn": index, "speaker": turn.speaker, "rule": extraction.rule, "text": extraction.text}
             if turn.id:
                 meta["turn_id"] = str(turn.id)
             timestamp = turn.timestamp or conversation.created_at

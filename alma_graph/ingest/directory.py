@@ -61,8 +61,8 @@ def ingest_directory(alma: Any, path: str | os.PathLike, agent: str, *, domain: 
             report.record_skip(str(file), skip)
             continue
         kind = file_kind(file) or "text"
-        file_domain = domain if explicit else DOMAINS[kind]
-        file_items = _items(project, agent, file_domain, file, file.relative_to(base).as_posix(), kind, text,
+        file_domain = domain if explicit and domain is not None else DOMAINS[kind]
+        file_items = _items(project, agent, file_domain, file, file.relative_to(base).as_posix(), kind, text or "",
                             chunk_chars)
         report.files_ingested += 1
         report.formats[kind] += 1
@@ -84,7 +84,7 @@ def _items(project: str, agent: str, domain: str, file: Path, relative: str, kin
     else:
         classified = classify(text, "document", preferences=False)
         for extraction in classified.extractions:
-            meta = {**base, "rule": extraction.rule, "text": extraction.text}
+            meta: dict[str, Any] = {**base, "rule": extraction.rule, "text": extraction.text}
             fields = extraction.fields
             if extraction.kind is MemoryKind.ANTI_PATTERN:
                 items.append(anti_pattern_item(project, agent, domain, fields["pattern"], fields["why_bad"],

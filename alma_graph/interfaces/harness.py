@@ -217,7 +217,7 @@ class Harness:
 
     def post_run(self, context: Context, response: LLMResponse, task_type: str, duration_ms: int) -> Outcome:
         strategy = context.strategy or response.strategy or "direct"
-        workflow = {"workflow_id": context.workflow_id} if context.workflow_id else {}
+        workflow: dict[str, Any] = {"workflow_id": context.workflow_id} if context.workflow_id else {}
         return self.alma.learn(
             self.agent.name, context.task, response.success, strategy, task_type=task_type,
             duration_ms=duration_ms, error_message=response.error if not response.success else None,

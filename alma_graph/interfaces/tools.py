@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import Field
 
@@ -503,5 +503,5 @@ def schema_resource(alma: "ALMA") -> dict[str, Any]:
         "nodes": {node.value: {"key": gm.NODE_KEYS[node], "properties": dict(gm.NODE_PROPERTIES[node])} for node in gm.Node},
         "edges": {edge.value: {"from": start.value, "to": end.value, "properties": dict(gm.EDGE_PROPERTIES.get(edge, {}))}
                   for edge, (start, end) in gm.EDGE_ENDS.items()},
-        "memory_kinds": list(KindName.__args__),
+        "memory_kinds": list(get_args(KindName)),
     }

@@ -136,7 +136,9 @@ class _Rekey:
         return props
 
     def end(self, node: Node, value: str) -> str:
-        return self.memory_id(value) if node is Node.MEMORY else self.key(value)
+        if node is Node.MEMORY:
+            return self.memory_id(value) or value  # a str in, a str out
+        return self.key(value)
 
     def edge(self, props: dict[str, Any]) -> dict[str, Any]:
         if props.get("memory_id") is not None:  # a RELATED fact names the memory it came from

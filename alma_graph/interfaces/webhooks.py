@@ -132,10 +132,10 @@ class WebhookDispatcher:
                                  ("max_dead_letters", max_dead_letters, 1)):
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValidationError(f"{name} must be an integer >= {low}, got {value!r}")
-        for name, value in (("backoff_seconds", backoff_seconds), ("max_backoff_seconds", max_backoff_seconds),
-                            ("timeout_seconds", timeout_seconds)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ValidationError(f"{name} must be a non-negative number, got {value!r}")
+        for name, seconds in (("backoff_seconds", backoff_seconds), ("max_backoff_seconds", max_backoff_seconds),
+                              ("timeout_seconds", timeout_seconds)):
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+                raise ValidationError(f"{name} must be a non-negative number, got {seconds!r}")
 
         self.url = url
         self._secret = secret

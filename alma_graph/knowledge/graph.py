@@ -173,7 +173,8 @@ class KnowledgeGraph:
         if not isinstance(name, str) or not name.strip():
             raise ValidationError("entity name must be a non-empty string")
         norm = norm_name(name, self.config.aliases or None)
-        [exact] = self.store.entities([self.entity_key(norm)]) or [None]
+        found: list[dict[str, Any] | None] = [*self.store.entities([self.entity_key(norm)])] or [None]
+        [exact] = found
         if exact:
             return exact
         partial = self.store.find_entities(norm) if norm else []

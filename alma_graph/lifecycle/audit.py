@@ -43,7 +43,7 @@ def write_audit(store: GraphStore, action: str, memory_ids: list[str], agent: st
                 now: datetime | None = None) -> str:
     """An Audit node (inside the caller's transaction, if any), with AFFECTED edges when ``link``."""
     audit_id = str(uuid.uuid4())
-    row = dict.fromkeys(NODE_PROPERTIES[Node.AUDIT])
+    row: dict[str, Any] = dict.fromkeys(NODE_PROPERTIES[Node.AUDIT])
     row.update(key=project_key(store.project_id, audit_id), project_id=store.project_id, id=audit_id, action=action,
                agent=agent, reason=reason, criteria=json.dumps(criteria or {}, default=str),
                memory_ids=list(memory_ids), count=len(memory_ids), created_at=now or utcnow())

@@ -281,8 +281,8 @@ def _clusters(rows: list[dict[str, Any]], threshold: float) -> list[list[dict[st
     rows = sorted(rows, key=_survivor_rank, reverse=True)
     vectors = np.asarray([r["embedding"] for r in rows], dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    vectors = vectors / np.where(norms == 0, 1, norms)
-    similarity = vectors @ vectors.T
+    unit = vectors / np.where(norms == 0, 1, norms)
+    similarity = unit @ unit.T
     taken = [False] * len(rows)
     clusters = []
     for i in range(len(rows)):

@@ -104,7 +104,7 @@ def _mcp_tool(spec: ToolSpec, alma: "ALMA", lock: threading.Lock, roots: list[Pa
     )
     # Refuse unknown arguments (a misspelt optional argument must not be silently ignored).
     base = tool.fn_metadata.arg_model
-    strict = type(base.__name__, (base,), {"model_config": ConfigDict(extra="forbid", arbitrary_types_allowed=True),
+    strict: Any = type(base.__name__, (base,), {"model_config": ConfigDict(extra="forbid", arbitrary_types_allowed=True),
                                            "__module__": __name__})
     return tool.model_copy(update={
         "fn_metadata": tool.fn_metadata.model_copy(update={"arg_model": strict}),
@@ -248,7 +248,7 @@ def serve(config: str | os.PathLike = ".alma/config.yaml", transport: str = "std
     token = token_from_env()
     if transport == "http":
         check_http_policy(host, token)  # before the slow part: refuse early
-    roots = list(allow_paths) if allow_paths else [project_folder(config)]
+    roots: list[str | os.PathLike] = list(allow_paths) if allow_paths else [project_folder(config)]
     for root in roots:
         if not Path(root).expanduser().is_dir():
             raise ConfigError(f"--allow-path {root}: not a directory")

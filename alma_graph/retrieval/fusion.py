@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
-from alma_graph.retrieval.recipes import RecipeConfig
+from alma_graph.retrieval.recipes import RecipeConfig, SignalName
 from alma_graph.knowledge.graph import KnowledgeGraph
 from alma_graph.indexes.lexical import LexicalIndex
 from alma_graph.retrieval.timecues import time_window
@@ -85,7 +85,7 @@ class HybridRanker:
     def _fuse(lists: dict[str, list[tuple[str, float]]], recipe: RecipeConfig) -> dict[str, Candidate]:
         fused: dict[str, Candidate] = {}
         for name, ranked in lists.items():
-            weight = recipe.signals[name].weight
+            weight = recipe.signals[cast(SignalName, name)].weight
             for rank, (memory_id, score) in enumerate(ranked, start=1):
                 candidate = fused.setdefault(memory_id, Candidate(memory_id))
                 candidate.fused += weight / (recipe.rrf_k + rank)

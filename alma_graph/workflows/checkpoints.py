@@ -224,7 +224,7 @@ def save_artifact(store: "GraphStore", workflow_id: str, artifact_type: str, ref
     if size_bytes is not None and (isinstance(size_bytes, bool) or not isinstance(size_bytes, int) or size_bytes < 0):
         raise ValidationError(f"size_bytes must be an integer >= 0, got {size_bytes!r}")
     checksum = check_text(checksum, "checksum", 200) if checksum is not None else None
-    metadata = json.dumps(check_metadata(metadata)) if metadata is not None else None
+    metadata_json = json.dumps(check_metadata(metadata)) if metadata is not None else None
     artifact_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"alma_graph:{workflow_id}\n{artifact_type}\n{ref}"))
     key = project_key(store.project_id, artifact_id)
     now = utcnow()
@@ -234,7 +234,7 @@ def save_artifact(store: "GraphStore", workflow_id: str, artifact_type: str, ref
             "workflow_key": workflow_key, "key": key, "project_id": store.project_id, "id": artifact_id,
             "workflow_id": workflow_id, "artifact_type": artifact_type, "ref": ref, "name": name, "agent": agent,
             "mime_type": mime_type, "size_bytes": size_bytes, "checksum": checksum,
-            "metadata": metadata, "created_at": now, "updated_at": now,
+            "metadata": metadata_json, "created_at": now, "updated_at": now,
         })
         [row] = store.run(q.GET_ARTIFACT, {"key": key})
     return _artifact(row)

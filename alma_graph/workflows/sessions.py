@@ -109,7 +109,7 @@ def start(store: "GraphStore", agent: str, goal: str, session_id: str | None = N
             raise ValidationError(f"session {session_id!r} already exists; omit session_id for a new one")
     session_id = session_id or str(uuid.uuid4())
     now = utcnow()
-    row = dict.fromkeys(NODE_PROPERTIES[Node.SESSION])
+    row: dict[str, Any] = dict.fromkeys(NODE_PROPERTIES[Node.SESSION])
     row.update(key=project_key(store.project_id, session_id), project_id=store.project_id, id=session_id,
                agent=agent, goal=goal, started_at=now)
     with store.transaction():
@@ -127,7 +127,7 @@ def create_handoff(store: "GraphStore", agent: str, session_id: str, last_action
                    confidence: float | None = None, metadata: dict[str, Any] | None = None) -> Handoff:
     agent = check_name(agent)
     session_id = check_name(session_id, "session_id")
-    values = {
+    values: dict[str, Any] = {
         "last_action": check_text(last_action, "last_action", MAX_FIELD_CHARS),
         "last_outcome": check_text(last_outcome, "last_outcome", MAX_FIELD_CHARS),
         "next_steps": _items(next_steps, "next_steps"), "blockers": _items(blockers, "blockers"),

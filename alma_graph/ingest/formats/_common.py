@@ -81,6 +81,6 @@ def block_text(content: Any, text_types: tuple[str, ...] = ("text",)) -> str:
     return ""
 
 
-def expect(condition: bool, path: Path, reason: str) -> None:
+def expect(condition: object, path: Path, reason: str) -> None:
     if not condition:
         raise MalformedFileError(path, reason)

@@ -76,7 +76,7 @@ def _active_branch(path: Path, where: str, mapping: dict, current: Any) -> list[
     while node_id is not None:
         expect(node_id not in seen, path, f"{where}: the parent chain from current_node has a cycle at {node_id!r}")
         seen.add(node_id)
-        node = mapping.get(node_id)
+        node: Any = mapping.get(node_id)
         expect(isinstance(node, dict), path, f"{where}: parent {node_id!r} is not a node of its mapping")
         chain.append(node)
         node_id = node.get("parent")

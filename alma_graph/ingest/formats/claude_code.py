@@ -17,6 +17,7 @@ block by block) become one turn.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alma_graph.ingest.formats._common import block_text, expect, parse_time, read_jsonl
 from alma_graph.ingest.turns import ASSISTANT, USER, Conversation, Turn
@@ -46,7 +47,7 @@ def parse(path: Path) -> list[Conversation]:
         if kind not in _DIALOGUE:
             continue
         dialogue_lines += 1
-        message = line.get("message")
+        message: Any = line.get("message")
         expect(isinstance(message, dict), path, f"line {number} ({kind}) has no 'message' object")
         expect("content" in message, path, f"line {number} ({kind}) message has no 'content'")
         session_id = session_id or line.get("sessionId")

@@ -20,6 +20,7 @@ rollouts without the {type, payload} envelope (bare items after a first
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alma_graph.ingest.formats._common import block_text, expect, parse_time, read_jsonl
 from alma_graph.ingest.turns import ASSISTANT, USER, Conversation, Turn
@@ -45,7 +46,7 @@ def parse(path: Path) -> list[Conversation]:
     events: list[tuple[str | None, dict]] = []
     for number, line in read_jsonl(path):
         kind = line.get("type")
-        payload = line.get("payload")
+        payload: Any = line.get("payload")
         if kind in _ENVELOPE_TYPES:
             expect(isinstance(payload, dict), path, f"line {number} ({kind}) has no 'payload' object")
             if kind == "session_meta":
@@ -86,7 +87,7 @@ def _from_events(events: list[tuple[str | None, dict]]) -> list[Turn]:
     roles = {"user_message": USER, "agent_message": ASSISTANT}
     turns = []
     for timestamp, payload in events:
-        role = roles.get(payload.get("type"))
+        role = roles.get(str(payload.get("type")))
         text = payload.get("message")
         if role and isinstance(text, str) and text.strip() and not text.startswith(_HARNESS_PREFIXES):
             turns.append(Turn(role, role, text.strip(), parse_time(timestamp)))
