@@ -79,14 +79,6 @@ def _fail(error: BaseException, as_json: bool) -> None:
     sys.exit(code)
 
 
-def open_alma(config: str | os.PathLike) -> "ALMA":
-    """The store a config file describes (model and graph load lazily where they can)."""
-    from alma_graph.alma import ALMA
-    from alma_graph.config import load_config
-
-    return ALMA(load_config(config))
-
-
 def store_command(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Add ``--config`` and ``--json``; open the store; map library errors to exit codes.
 
@@ -100,6 +92,8 @@ def store_command(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def wrapper(config: Path, as_json: bool, **kwargs: Any) -> None:
         try:
+            from alma_graph.interfaces.opening import open_alma
+
             with open_alma(config) as alma:
                 data, render = fn(alma, **kwargs)
         except ALMAGraphError as exc:
@@ -180,12 +174,12 @@ def _project_name(directory: Path) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def init(config: Path, project_id: str | None, storage: str, as_json: bool) -> None:
     """Write a commented config file; refuses to overwrite one."""
-    from alma_graph.config import parse_config
+    from alma_graph.config import parse_config, project_folder
 
     try:
         if config.exists():
             raise ConfigError(f"{config} already exists; edit it, or remove it to start again")
-        base = config.parent.parent if config.parent.name == ".alma" else config.parent
+        base = project_folder(config)
         text = CONFIG_TEMPLATE.format(project_id=project_id or _project_name(base), storage=storage)
         import yaml
 

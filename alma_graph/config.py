@@ -251,6 +251,12 @@ def parse_config(data: Any, source: str = "config") -> ALMAConfig:
         raise ConfigError(f"{source}: {_explain(exc)}") from None
 
 
+def project_folder(config_path: str | os.PathLike) -> Path:
+    """The folder a config file belongs to: the one holding ``.alma/``, else the file's own."""
+    path = Path(config_path)
+    return path.parent.parent if path.parent.name == ".alma" else path.parent
+
+
 def load_config(path: str | os.PathLike) -> ALMAConfig:
     """Read and validate a YAML config file."""
     import yaml
@@ -266,6 +272,6 @@ def load_config(path: str | os.PathLike) -> ALMAConfig:
     storage_dir = Path(config.storage_dir)
     if not storage_dir.is_absolute():
         # A relative storage_dir is relative to the directory holding .alma/, i.e. the project.
-        base = path.parent.parent if path.parent.name == ".alma" else path.parent
+        base = project_folder(path)
         config.storage_dir = str((base / storage_dir).resolve())
     return config

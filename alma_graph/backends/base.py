@@ -13,7 +13,8 @@ from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
 from typing import Any, Iterable
 
-from alma_graph.graph_model import Edge, Node, agent_key, task_key, user_key
+from alma_graph.errors import StorageError
+from alma_graph.graph_model import SCHEMA_VERSION, Edge, Node, agent_key, task_key, user_key
 from alma_graph.queries import cypher as q
 
 
@@ -237,6 +238,83 @@ class GraphStore(ABC):
         column that is null in every row), so rows are grouped by which ones they set."""
         for names, group in _by_present(rows).items():
             self.run(q.upsert_nodes(node, list(names)), {"rows": group})
+
+    def _check_schema_version(self) -> None:
+        """Once the schema exists: refuse a store a newer alma_graph wrote, stamp an older or new one."""
+        stored = self.get_meta("schema_version")
+        if stored is not None and int(stored) > SCHEMA_VERSION:
+            raise StorageError(
+                f"project {self.project_id!r} at {self.location} was written by a newer alma_graph "
+                f"(schema {stored}, this version reads {SCHEMA_VERSION}); upgrade alma_graph"
+            )
+        if stored is None or int(stored) != SCHEMA_VERSION:
+            self.set_meta("schema_version", str(SCHEMA_VERSION))
+
+    # -- feature nodes: workflows, checkpoints, artifacts, sessions, audit ----------------------
+
+    def merge_workflow(self, key: str, workflow_id: str, now: Any) -> None:
+        self.run(q.MERGE_WORKFLOW, {"key": key, "project_id": self.project_id, "workflow_id": workflow_id, "now": now})
+
+    def workflow_exists(self, key: str) -> bool:
+        return bool(self.run(q.GET_WORKFLOW, {"key": key}))
+
+    def workflow_memories(self, key: str) -> list[dict[str, Any]]:
+        return self.run(q.WORKFLOW_MEMORIES, {"key": key})
+
+    def latest_checkpoint(self, workflow_key: str) -> dict[str, Any] | None:
+        rows = self.run(q.LATEST_CHECKPOINT, {"key": workflow_key})
+        return rows[0] if rows else None
+
+    def create_checkpoint(self, row: dict[str, Any], workflow_key: str) -> None:
+        self.run(q.CREATE_CHECKPOINT, {**row, "workflow_key": workflow_key})
+
+    def project_checkpoints(self) -> list[dict[str, Any]]:
+        """Every checkpoint of the project, newest first within each workflow."""
+        return self.run(q.PROJECT_CHECKPOINTS, {"project_id": self.project_id})
+
+    def delete_checkpoints(self, keys: list[str]) -> None:
+        self.run(q.DELETE_CHECKPOINTS, {"keys": keys})
+
+    def merge_artifact(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Create or update an artifact (``values`` holds its key and workflow_key); returns it."""
+        self.run(q.MERGE_ARTIFACT, values)
+        [row] = self.run(q.GET_ARTIFACT, {"key": values["key"]})
+        return row
+
+    def workflow_artifacts(self, workflow_key: str) -> list[dict[str, Any]]:
+        return self.run(q.WORKFLOW_ARTIFACTS, {"key": workflow_key})
+
+    def last_handoff(self, agent_key: str) -> dict[str, Any] | None:
+        rows = self.run(q.LAST_HANDOFF, {"agent_key": agent_key})
+        return rows[0] if rows else None
+
+    def get_session(self, key: str) -> dict[str, Any] | None:
+        rows = self.run(q.GET_SESSION, {"key": key})
+        return rows[0] if rows else None
+
+    def create_session(self, row: dict[str, Any], agent_key: str) -> None:
+        self.run(q.CREATE_SESSION, {**row, "agent_key": agent_key})
+
+    def set_handoff(self, key: str, values: dict[str, Any]) -> None:
+        self.run(q.SET_HANDOFF, {"key": key, **values})
+
+    def create_audit(self, row: dict[str, Any]) -> None:
+        self.run(q.CREATE_AUDIT, row)
+
+    def audit_records(self, limit: int, action: str | None = None) -> list[dict[str, Any]]:
+        """The project's audit records, newest first (of one action when given)."""
+        params: dict[str, Any] = {"project_id": self.project_id}
+        if action is not None:
+            params["action"] = action
+        return self.run(q.audit_log(limit, action is not None), params)
+
+    def top_memories(self, agents: list[str], kinds: list[str], limit: int) -> list[dict[str, Any]]:
+        """The agents' live memories of these kinds that matter most (confidence, use), best first."""
+        return self.run(q.top_memories(limit), {"project_id": self.project_id, "agents": agents, "kinds": kinds})
+
+    def foreign_memory_ids(self, ids: list[str]) -> list[str]:
+        """Those of ``ids`` that belong to another project on this server."""
+        return [r["id"] for r in self.run(q.FOREIGN_MEMORY_IDS, {"ids": ids, "project_id": self.project_id})]
 
     def upsert_edges(self, edge: Edge, rows: list[dict[str, Any]], identity: Iterable[str] = ()) -> None:
         """MERGE edges (``from_key``, ``to_key`` and properties) between existing nodes."""

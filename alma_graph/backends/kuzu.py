@@ -16,7 +16,7 @@ from typing import Any
 
 from alma_graph.backends.base import GraphStore
 from alma_graph.errors import StorageError
-from alma_graph.graph_model import EDGE_PROPERTIES, NODE_PROPERTIES, SCHEMA_VERSION, Edge, Node
+from alma_graph.graph_model import EDGE_PROPERTIES, NODE_PROPERTIES, Edge, Node
 from alma_graph.queries import kuzu as kq
 
 log = logging.getLogger(__name__)
@@ -132,13 +132,7 @@ class KuzuStore(GraphStore):
             self._add_missing_columns(node.value, NODE_PROPERTIES[node])
         for edge, props in EDGE_PROPERTIES.items():
             self._add_missing_columns(edge.value, props)
-        stored = self.get_meta("schema_version")
-        if stored is not None and int(stored) > SCHEMA_VERSION:
-            raise StorageError(
-                f"the store at {self._path} was written by a newer alma_graph (schema {stored}, "
-                f"this version reads {SCHEMA_VERSION}); upgrade alma_graph"
-            )
-        self.set_meta("schema_version", str(SCHEMA_VERSION))
+        self._check_schema_version()
 
     def _add_missing_columns(self, table: str, props: dict[str, str]) -> None:
         # table names come from the enums; Kuzu's table_info takes only a literal

@@ -17,7 +17,6 @@ from typing import Any
 
 from alma_graph.backends.base import GraphStore
 from alma_graph.errors import StorageError
-from alma_graph.graph_model import SCHEMA_VERSION
 from alma_graph.queries import neo4j as nq
 
 log = logging.getLogger(__name__)
@@ -208,14 +207,7 @@ class Neo4jStore(GraphStore):
                 # Another process opening at the same moment created it first.
                 if "AlreadyExists" not in str(exc):
                     raise
-        stored = self.get_meta("schema_version")
-        if stored is not None and int(stored) > SCHEMA_VERSION:
-            raise StorageError(
-                f"project {self.project_id!r} at {self.location} was written by a newer alma_graph "
-                f"(schema {stored}, this version reads {SCHEMA_VERSION}); upgrade alma_graph"
-            )
-        if stored is None or int(stored) != SCHEMA_VERSION:
-            self.set_meta("schema_version", str(SCHEMA_VERSION))
+        self._check_schema_version()
 
 
 def _native(value: Any) -> Any:

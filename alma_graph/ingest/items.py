@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from alma_graph.memory.records import user_owner
 from alma_graph.models import MemoryKind
 
 NAMESPACE = uuid.UUID("6f0c5a3e-8a52-4d8e-9a3c-4b1f0e6f2a71")  # alma_graph ingestion
@@ -59,7 +60,7 @@ def knowledge_item(project_id: str, agent: str, domain: str, fact: str, source_k
 
 def preference_item(project_id: str, agent: str, user_id: str, category: str, preference: str, source_label: str,
                     path: str, timestamp: datetime | None, metadata: dict[str, Any]) -> Item:
-    memory_id = ingest_id(project_id, "user:" + user_id, MemoryKind.PREFERENCE.value, category, content_hash(preference))
+    memory_id = ingest_id(project_id, user_owner(user_id), MemoryKind.PREFERENCE.value, category, content_hash(preference))
     meta = {**metadata, "ingest_id": memory_id}
     return Item(MemoryKind.PREFERENCE, memory_id,
                 {"user_id": user_id, "category": category, "preference": preference, "source": source_label,

@@ -213,11 +213,9 @@ def _derive_vectors(target: "ALMA", memories: list[dict[str, Any]]) -> int:
 
 def _check_foreign_ids(store: "GraphStore", ids: list[str]) -> None:
     """Memory ids are unique across a server: refuse ones another project already holds."""
-    from alma_graph.queries import cypher as q
-
     clashes: list[str] = []
     for chunk in _chunks(ids):
-        clashes += [r["id"] for r in store.run(q.FOREIGN_MEMORY_IDS, {"ids": chunk, "project_id": store.project_id})]
+        clashes += store.foreign_memory_ids(chunk)
     if clashes:
         raise StorageError(
             f"{len(clashes)} memory id(s) (e.g. {clashes[0]!r}) already belong to another project at "

@@ -17,7 +17,6 @@ from alma_graph.errors import ValidationError
 from alma_graph.events import EventType, MemoryEvent
 from alma_graph.graph_model import NODE_PROPERTIES, Edge, Node, project_key
 from alma_graph.memory.records import utcnow
-from alma_graph.queries import cypher as q
 
 # Criteria of the archive in progress on this thread, for the audit record of the forget() it calls.
 _archive_context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("archive_context", default=None)
@@ -48,7 +47,7 @@ def write_audit(store: GraphStore, action: str, memory_ids: list[str], agent: st
                agent=agent, reason=reason, criteria=json.dumps(criteria or {}, default=str),
                memory_ids=list(memory_ids), count=len(memory_ids), created_at=now or utcnow())
     with store.transaction():
-        store.run(q.CREATE_AUDIT, row)
+        store.create_audit(row)
         if link and memory_ids:
             store.link_many(Edge.AFFECTED, [(row["key"], memory_id) for memory_id in memory_ids])
     return audit_id
@@ -60,13 +59,10 @@ def audit_log(store: GraphStore, action: str | None = None, limit: int = 100) ->
     actions = ("forget", "restore", "consolidate", "decay")
     if action is not None and action not in actions:
         raise ValidationError(f"action must be one of {list(actions)}, got {action!r}")
-    params: dict[str, Any] = {"project_id": store.project_id}
-    if action is not None:
-        params["action"] = action
     return [AuditRecord(id=r["id"], action=r["action"], memory_ids=list(r["memory_ids"] or []), count=r["count"],
                         agent=r["agent"], reason=r["reason"], criteria=json.loads(r["criteria"] or "{}"),
                         created_at=r["created_at"])
-            for r in store.run(q.audit_log(limit, action is not None), params)]
+            for r in store.audit_records(limit, action)]
 
 
 def audit_observer(store: GraphStore) -> Callable[[MemoryEvent], None]:

@@ -46,7 +46,7 @@ from alma_graph.graph_model import Edge
 from alma_graph.lifecycle.audit import archiving, audit_observer, write_audit
 from alma_graph.lifecycle.forget import forget
 from alma_graph.memory.learning import heuristic_confidence
-from alma_graph.memory.records import as_utc, utcnow
+from alma_graph.memory.records import as_utc, user_owner, utcnow
 from alma_graph.models import MemoryKind
 
 log = logging.getLogger(__name__)
@@ -221,7 +221,7 @@ def prune(ctx: Context, agent: str | None = None, older_than_days: float | None 
     if max_per_agent is not None:
         groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for row in rows:
-            groups.setdefault((row["agent"] or f"user:{row['user_id']}", row["kind"]), []).append(row)
+            groups.setdefault((row["agent"] or user_owner(row["user_id"]), row["kind"]), []).append(row)
         over = []
         for group in groups.values():
             group.sort(key=lambda r: (r["confidence"] if r["confidence"] is not None else 1.0, _activity(r)),

@@ -22,7 +22,6 @@ the tool's JSON schema (unknown arguments too); neither stops the server.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
 import hmac
 import inspect
@@ -38,6 +37,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alma_graph.errors import ALMAGraphError, ConfigError
+from alma_graph.config import project_folder
+from alma_graph.interfaces.opening import open_alma
 from alma_graph.interfaces.tools import RESOURCES, TOOLS, ResourceSpec, ToolSpec
 
 if TYPE_CHECKING:
@@ -123,12 +124,6 @@ def _mcp_resource(spec: ResourceSpec, alma: "ALMA", lock: threading.Lock):
                                           mime_type="application/json")
 
 
-def project_folder(config: str | os.PathLike) -> Path:
-    """The folder a config file belongs to: the one holding ``.alma/``, else the file's own."""
-    path = Path(config).resolve()
-    return path.parent.parent if path.parent.name == ".alma" else path.parent
-
-
 def build_server(alma: "ALMA", allowed_paths: list[str | os.PathLike] | None = None,
                  lock: threading.Lock | None = None) -> "MCPServer":
     """An MCP server exposing ``alma`` through every registered tool and resource.
@@ -212,16 +207,6 @@ def http_app(server: "MCPServer", host: str, token: str | None):
 
 # -- running ----------------------------------------------------------------------------------------
 
-def open_alma(config: str | os.PathLike) -> "ALMA":
-    """Open the store; anything the loaders print goes to stderr, never onto the stdio wire."""
-    from alma_graph.alma import ALMA
-    from alma_graph.config import load_config
-
-    settings = load_config(config)
-    with contextlib.redirect_stdout(sys.stderr):
-        return ALMA(settings)
-
-
 def _terminate(alma: "ALMA", lock: threading.Lock, *_: Any) -> None:
     """SIGTERM on stdio: save and release the store, then exit at once. (An ordinary exit
     would wait for the SDK's stdin reader thread, which blocks until the client closes the pipe.)"""
@@ -248,11 +233,11 @@ def serve(config: str | os.PathLike = ".alma/config.yaml", transport: str = "std
     token = token_from_env()
     if transport == "http":
         check_http_policy(host, token)  # before the slow part: refuse early
-    roots: list[str | os.PathLike] = list(allow_paths) if allow_paths else [project_folder(config)]
+    roots: list[str | os.PathLike] = list(allow_paths) if allow_paths else [project_folder(Path(config).resolve())]
     for root in roots:
         if not Path(root).expanduser().is_dir():
             raise ConfigError(f"--allow-path {root}: not a directory")
-    alma = open_alma(config)
+    alma = open_alma(config, stdout_to_stderr=True)  # nothing the loaders print may reach the stdio wire
     lock = threading.Lock()
     try:
         server = build_server(alma, roots, lock)

@@ -38,7 +38,6 @@ from typing import TYPE_CHECKING, Any
 
 from alma_graph.errors import ValidationError, WorkflowNotFoundError
 from alma_graph.graph_model import NODE_PROPERTIES, Edge, Node, project_key
-from alma_graph.queries import cypher as q
 from alma_graph.memory.records import utcnow
 from alma_graph.memory.validation import check_label, check_metadata, check_name, check_text
 
@@ -109,13 +108,13 @@ def canonical_state(state: Any, what: str = "state") -> tuple[str, str]:
 
 def ensure_workflow(store: "GraphStore", workflow_id: str, now: datetime) -> str:
     key = project_key(store.project_id, workflow_id)
-    store.run(q.MERGE_WORKFLOW, {"key": key, "project_id": store.project_id, "workflow_id": workflow_id, "now": now})
+    store.merge_workflow(key, workflow_id, now)
     return key
 
 
 def require_workflow(store: "GraphStore", workflow_id: str) -> str:
     key = project_key(store.project_id, workflow_id)
-    if not store.run(q.GET_WORKFLOW, {"key": key}):
+    if not store.workflow_exists(key):
         raise WorkflowNotFoundError(
             f"no workflow {workflow_id!r} in project {store.project_id!r}: a workflow exists once it has a "
             "checkpoint, an artifact or a memory learned with workflow_id"
@@ -132,7 +131,7 @@ def link_memories(store: "GraphStore", workflow_id: str, memory_ids: Sequence[st
 
 def workflow_memories(store: "GraphStore", workflow_id: str) -> list[dict[str, Any]]:
     """The live memories linked to the workflow: id, agent, kind."""
-    return store.run(q.WORKFLOW_MEMORIES, {"key": require_workflow(store, workflow_id)})
+    return store.workflow_memories(require_workflow(store, workflow_id))
 
 
 # -- checkpoints ----------------------------------------------------------------------------------
@@ -144,8 +143,8 @@ def _checkpoint(row: dict[str, Any]) -> Checkpoint:
 
 
 def latest_checkpoint(store: "GraphStore", workflow_id: str) -> Checkpoint | None:
-    rows = store.run(q.LATEST_CHECKPOINT, {"key": project_key(store.project_id, workflow_id)})
-    return _checkpoint(rows[0]) if rows else None
+    row = store.latest_checkpoint(project_key(store.project_id, workflow_id))
+    return _checkpoint(row) if row else None
 
 
 def save_checkpoint(store: "GraphStore", workflow_id: str, state: Mapping[str, Any],
@@ -169,7 +168,7 @@ def save_checkpoint(store: "GraphStore", workflow_id: str, state: Mapping[str, A
                    workflow_id=workflow_id, sequence=(latest.sequence if latest else 0) + 1, state=encoded,
                    state_hash=digest, size_bytes=len(encoded.encode("utf-8")), agent=agent,
                    metadata=json.dumps(metadata), created_at=now)
-        store.run(q.CREATE_CHECKPOINT, {**row, "workflow_key": workflow_key})
+        store.create_checkpoint(row, workflow_key)
     return _checkpoint(row), True
 
 
@@ -187,7 +186,7 @@ def cleanup(store: "GraphStore", older_than_days: Any = 7, keep_latest: Any = 1,
         require_workflow(store, workflow_id)
     cutoff = (now or utcnow()) - timedelta(days=float(older_than_days))
     with store.transaction():
-        rows = store.run(q.PROJECT_CHECKPOINTS, {"project_id": store.project_id})
+        rows = store.project_checkpoints()
         seen: dict[str, int] = {}
         doomed = []
         for row in rows:  # newest first within each workflow
@@ -197,7 +196,7 @@ def cleanup(store: "GraphStore", older_than_days: Any = 7, keep_latest: Any = 1,
             if rank > keep_latest and row["created_at"] < cutoff:
                 doomed.append(row["key"])
         if doomed:
-            store.run(q.DELETE_CHECKPOINTS, {"keys": doomed})
+            store.delete_checkpoints(doomed)
     return len(doomed)
 
 
@@ -230,13 +229,12 @@ def save_artifact(store: "GraphStore", workflow_id: str, artifact_type: str, ref
     now = utcnow()
     with store.transaction():
         workflow_key = ensure_workflow(store, workflow_id, now)
-        store.run(q.MERGE_ARTIFACT, {
+        row = store.merge_artifact({
             "workflow_key": workflow_key, "key": key, "project_id": store.project_id, "id": artifact_id,
             "workflow_id": workflow_id, "artifact_type": artifact_type, "ref": ref, "name": name, "agent": agent,
             "mime_type": mime_type, "size_bytes": size_bytes, "checksum": checksum,
             "metadata": metadata_json, "created_at": now, "updated_at": now,
         })
-        [row] = store.run(q.GET_ARTIFACT, {"key": key})
     return _artifact(row)
 
 
@@ -244,7 +242,7 @@ def list_artifacts(store: "GraphStore", workflow_id: str, artifact_type: str | N
     workflow_id = check_workflow_id(workflow_id)
     if artifact_type is not None:
         artifact_type = check_label(artifact_type, "artifact_type")
-    rows = store.run(q.WORKFLOW_ARTIFACTS, {"key": require_workflow(store, workflow_id)})
+    rows = store.workflow_artifacts(require_workflow(store, workflow_id))
     return [_artifact(r) for r in rows if artifact_type is None or r["artifact_type"] == artifact_type]
 
 

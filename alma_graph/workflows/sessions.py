@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 from alma_graph.errors import SessionNotFoundError, ValidationError
 from alma_graph.graph_model import NODE_PROPERTIES, Edge, Node, agent_key, project_key
-from alma_graph.queries import cypher as q
 from alma_graph.memory.records import utcnow
 from alma_graph.memory.validation import check_metadata, check_name, check_text
 
@@ -96,8 +95,8 @@ def _items(value: Any, what: str) -> list[str]:
 
 
 def last_handoff(store: "GraphStore", agent: str) -> Handoff | None:
-    rows = store.run(q.LAST_HANDOFF, {"agent_key": agent_key(store.project_id, check_name(agent))})
-    return _handoff(rows[0]) if rows else None
+    row = store.last_handoff(agent_key(store.project_id, check_name(agent)))
+    return _handoff(row) if row else None
 
 
 def start(store: "GraphStore", agent: str, goal: str, session_id: str | None = None) -> Session:
@@ -105,7 +104,7 @@ def start(store: "GraphStore", agent: str, goal: str, session_id: str | None = N
     goal = check_text(goal, "goal", MAX_FIELD_CHARS)
     if session_id is not None:
         session_id = check_name(session_id, "session_id")
-        if store.run(q.GET_SESSION, {"key": project_key(store.project_id, session_id)}):
+        if store.get_session(project_key(store.project_id, session_id)):
             raise ValidationError(f"session {session_id!r} already exists; omit session_id for a new one")
     session_id = session_id or str(uuid.uuid4())
     now = utcnow()
@@ -115,7 +114,7 @@ def start(store: "GraphStore", agent: str, goal: str, session_id: str | None = N
     with store.transaction():
         previous = last_handoff(store, agent)
         store.ensure_agent(agent)
-        store.run(q.CREATE_SESSION, {**row, "agent_key": agent_key(store.project_id, agent)})
+        store.create_session(row, agent_key(store.project_id, agent))
         if previous is not None:
             store.link(Edge.HANDOFF, project_key(store.project_id, previous.session_id), row["key"])
     return Session(session_id=session_id, agent=agent, goal=goal, started_at=now, last_handoff=previous)
@@ -140,10 +139,10 @@ def create_handoff(store: "GraphStore", agent: str, session_id: str, last_action
     values["confidence"] = float(confidence) if confidence is not None else None
     key = project_key(store.project_id, session_id)
     with store.transaction():
-        rows = store.run(q.GET_SESSION, {"key": key})
-        if not rows or rows[0]["agent"] != agent:
+        session = store.get_session(key)
+        if session is None or session["agent"] != agent:
             raise SessionNotFoundError(
                 f"agent {agent!r} has no session {session_id!r}; start one with start_session(agent, goal)")
         values["handoff_at"] = utcnow()
-        store.run(q.SET_HANDOFF, {"key": key, **values})
-    return _handoff({**rows[0], **values})
+        store.set_handoff(key, values)
+    return _handoff({**session, **values})

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 from alma_graph.errors import ValidationError
 from alma_graph.models import AntiPattern, Heuristic, MemoryKind, estimate_tokens
-from alma_graph.queries import cypher as q
 from alma_graph.memory.records import to_memory
 from alma_graph.workflows.sessions import last_handoff
 from alma_graph.memory.validation import MAX_QUERY_CHARS, check_name, check_text
@@ -118,9 +117,8 @@ def wake_up(ctx: Context, agent: str, user_id: str | None = None, query: str | N
         entries.append((None, f"Last session ({handoff.goal}): {handoff.last_action} -> {handoff.last_outcome}"))
         entries += [(None, f"- Next: {step}") for step in handoff.next_steps]
         entries += [(None, f"- Blocked by: {blocker}") for blocker in handoff.blockers]
-    params = {"project_id": ctx.config.project_id, "agents": list(visible)}
-    rows = ctx.store.run(q.top_memories(ESSENTIAL_LIMIT),
-                          {**params, "kinds": [MemoryKind.HEURISTIC.value, MemoryKind.ANTI_PATTERN.value]})
+    rows = ctx.store.top_memories(list(visible), [MemoryKind.HEURISTIC.value, MemoryKind.ANTI_PATTERN.value],
+                                  ESSENTIAL_LIMIT)
     groups: dict[str, list[tuple[str | None, str]]] = {"Strategies that worked": [], "Avoid": []}
     for row in rows:
         memory = to_memory(row, shared_from=visible.get(row["agent"]))
@@ -135,7 +133,7 @@ def wake_up(ctx: Context, agent: str, user_id: str | None = None, query: str | N
         preferences = ctx.store.find_memories(kind=MemoryKind.PREFERENCE.value, user_id=user_id, archived=False)
         groups["User preferences"] = [(r["id"], f"- [{r['category']}] {r['preference']}")
                                       for r in sorted(preferences, key=lambda r: r["created_at"])][:ESSENTIAL_LIMIT]
-    knowledge = ctx.store.run(q.top_memories(ESSENTIAL_LIMIT), {**params, "kinds": [MemoryKind.DOMAIN_KNOWLEDGE.value]})
+    knowledge = ctx.store.top_memories(list(visible), [MemoryKind.DOMAIN_KNOWLEDGE.value], ESSENTIAL_LIMIT)
     groups["Knowledge"] = [(r["id"], f"- [{r['category']}] {r['fact'] or r['text']}") for r in knowledge]
     for title, items in groups.items():
         if items:

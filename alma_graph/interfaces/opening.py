@@ -1,0 +1,22 @@
+"""Opening the store a config file describes: the one way the CLI and the MCP server do it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alma_graph.alma import ALMA
+
+
+def open_alma(config: str | os.PathLike, stdout_to_stderr: bool = False) -> "ALMA":
+    """The store ``config`` describes (model and graph load lazily where they can).
+    ``stdout_to_stderr``: anything the loaders print goes to stderr (the MCP stdio wire)."""
+    from alma_graph.alma import ALMA
+    from alma_graph.config import load_config
+
+    settings = load_config(config)
+    with contextlib.redirect_stdout(sys.stderr) if stdout_to_stderr else contextlib.nullcontext():
+        return ALMA(settings)
