@@ -74,7 +74,7 @@ def test_a_damaged_vector_index_is_rebuilt_with_the_same_results(make_alma, tmp_
         (index_dir / CATALOG_FILE).write_text('{"generation": ')
 
     reopened = make_alma(directory=directory)
-    assert len(reopened._index) == 6  # 3 outcomes, 1 heuristic, 1 fact, 1 preference
+    assert len(reopened.context.indexes.vectors) == 6  # 3 outcomes, 1 heuristic, 1 fact, 1 preference
     got = ranking(reopened)
     assert [i for i, _ in got] == [i for i, _ in expected]
     assert [s for _, s in got] == pytest.approx([s for _, s in expected], abs=1e-3)
