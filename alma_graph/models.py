@@ -140,6 +140,16 @@ MEMORY_CLASSES: dict[MemoryKind, type] = {
 }
 
 
+# The MemorySlice list of each kind, in the order slices list and render them.
+SLICE_FIELDS: dict[MemoryKind, str] = {
+    MemoryKind.HEURISTIC: "heuristics",
+    MemoryKind.ANTI_PATTERN: "anti_patterns",
+    MemoryKind.PREFERENCE: "preferences",
+    MemoryKind.DOMAIN_KNOWLEDGE: "domain_knowledge",
+    MemoryKind.OUTCOME: "outcomes",
+}
+
+
 def estimate_tokens(text: str) -> int:
     """About four characters per token for English: close enough for a budget."""
     return max(1, (len(text) + 3) // 4)
@@ -163,7 +173,7 @@ class MemorySlice:
         return sum(len(items) for items in self._lists())
 
     def _lists(self) -> list[list]:
-        return [self.heuristics, self.anti_patterns, self.preferences, self.domain_knowledge, self.outcomes]
+        return [getattr(self, name) for name in SLICE_FIELDS.values()]
 
     def all(self) -> list[Memory]:
         """Every memory in the slice, best score first."""

@@ -15,9 +15,9 @@ from enum import Enum
 from pathlib import PurePath
 from typing import Any
 
-from alma_graph.models import MemorySlice
+from alma_graph.models import SLICE_FIELDS, MemorySlice
 
-SLICE_KINDS = ("heuristics", "anti_patterns", "preferences", "domain_knowledge", "outcomes")
+SLICE_KINDS = tuple(SLICE_FIELDS.values())
 
 
 def to_jsonable(value: Any) -> Any:

@@ -25,6 +25,7 @@ from alma_graph.config import ExtractionConfig
 from alma_graph.errors import EntityNotFoundError, ValidationError
 from alma_graph.graph_model import Edge
 from alma_graph.models import MemoryKind
+from alma_graph.memory.validation import is_int
 from alma_graph.memory.records import utcnow
 
 
@@ -228,7 +229,7 @@ class KnowledgeGraph:
 
     def entity_context(self, name: str, visible: dict[str, str | None], hops: int = 2,
                        as_of: datetime | None = None) -> EntityContext:
-        if isinstance(hops, bool) or not isinstance(hops, int) or not 1 <= hops <= 4:
+        if not is_int(hops, 1, 4):
             raise ValidationError(f"hops must be an integer from 1 to 4, got {hops!r}")
         entity = self.resolve(name)
         facts = [f for f, _, _ in self._expand(entity["key"], visible, as_of, hops)]

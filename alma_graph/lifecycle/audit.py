@@ -17,6 +17,7 @@ from alma_graph.errors import ValidationError
 from alma_graph.events import EventType, MemoryEvent
 from alma_graph.graph_model import NODE_PROPERTIES, Edge, Node, project_key
 from alma_graph.memory.records import utcnow
+from alma_graph.memory.validation import is_int
 
 # Criteria of the archive in progress on this thread, for the audit record of the forget() it calls.
 _archive_context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("archive_context", default=None)
@@ -54,7 +55,7 @@ def write_audit(store: GraphStore, action: str, memory_ids: list[str], agent: st
 
 
 def audit_log(store: GraphStore, action: str | None = None, limit: int = 100) -> list[AuditRecord]:
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 10_000:
+    if not is_int(limit, 1, 10_000):
         raise ValidationError(f"limit must be an integer between 1 and 10000, got {limit!r}")
     actions = ("forget", "restore", "consolidate", "decay")
     if action is not None and action not in actions:

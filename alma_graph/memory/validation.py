@@ -7,7 +7,7 @@ They run before anything touches the store, so a bad argument raises a
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 from alma_graph.errors import ValidationError
 
@@ -84,7 +84,13 @@ def check_metadata(value: Any) -> dict:
     return value
 
 
+def is_int(value: Any, low: int | None = None, high: int | None = None) -> TypeGuard[int]:
+    """An integer (a bool is not one) within the bounds given."""
+    return (isinstance(value, int) and not isinstance(value, bool)
+            and (low is None or value >= low) and (high is None or value <= high))
+
+
 def check_top_k(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+    if not is_int(value, 1, 1000):
         raise ValidationError(f"top_k must be an integer between 1 and 1000, got {value!r}")
     return value

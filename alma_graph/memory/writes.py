@@ -20,6 +20,7 @@ from alma_graph.memory.learning import Learner
 from alma_graph.memory.records import as_utc, new_row, to_memory, utcnow
 from alma_graph.memory.scope import check_scope
 from alma_graph.memory.validation import (
+    is_int,
     check_label,
     check_metadata,
     check_name,
@@ -85,7 +86,7 @@ def learn(ctx: Context, agent: str, task: str, outcome: bool | str, strategy_use
     strategy_used = check_text(strategy_used, "strategy_used")
     success = parse_outcome(outcome)
     task_type = check_label(task_type, "task_type") if task_type is not None else "general"
-    if duration_ms is not None and (isinstance(duration_ms, bool) or not isinstance(duration_ms, int) or duration_ms < 0):
+    if duration_ms is not None and not is_int(duration_ms, 0):
         raise ValidationError(f"duration_ms must be a non-negative integer, got {duration_ms!r}")
     error_message = check_optional_text(error_message, "error_message")
     feedback = check_optional_text(feedback, "feedback")
@@ -165,7 +166,7 @@ def _check_knowledge_item(ctx: Context, position: int, item: Any) -> dict[str, A
     if memory_id is not None:
         check_name(memory_id, "memory id")
     sequence = item.get("sequence")
-    if sequence is not None and (isinstance(sequence, bool) or not isinstance(sequence, int)):
+    if sequence is not None and not is_int(sequence):
         raise ValidationError(f"item {position}: sequence must be an integer, got {sequence!r}")
     speaker = item.get("speaker")
     if speaker is not None:

@@ -17,18 +17,10 @@ from alma_graph.context import Context
 from alma_graph.events import EventType
 from alma_graph.memory.records import as_utc, to_memory, user_owner, utcnow
 from alma_graph.memory.validation import MAX_QUERY_CHARS, check_name, check_text, check_top_k
-from alma_graph.models import MemoryKind, MemorySlice
+from alma_graph.models import SLICE_FIELDS, MemoryKind, MemorySlice
 from alma_graph.retrieval.factors import Ranker
 from alma_graph.retrieval.fusion import HybridRanker
 from alma_graph.retrieval.recipes import resolve as resolve_recipe
-
-SLICE_FIELDS = {
-    MemoryKind.HEURISTIC: "heuristics",
-    MemoryKind.OUTCOME: "outcomes",
-    MemoryKind.PREFERENCE: "preferences",
-    MemoryKind.DOMAIN_KNOWLEDGE: "domain_knowledge",
-    MemoryKind.ANTI_PATTERN: "anti_patterns",
-}
 
 
 def retrieve(ctx: Context, task: str, agent: str, top_k: int | None = None, user_id: str | None = None,

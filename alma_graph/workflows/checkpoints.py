@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from alma_graph.errors import ValidationError, WorkflowNotFoundError
 from alma_graph.graph_model import NODE_PROPERTIES, Edge, Node, project_key
 from alma_graph.memory.records import utcnow
-from alma_graph.memory.validation import check_label, check_metadata, check_name, check_text
+from alma_graph.memory.validation import check_label, check_metadata, check_name, check_text, is_int
 
 if TYPE_CHECKING:
     from alma_graph.backends.base import GraphStore
@@ -179,7 +179,7 @@ def cleanup(store: "GraphStore", older_than_days: Any = 7, keep_latest: Any = 1,
     if isinstance(older_than_days, bool) or not isinstance(older_than_days, (int, float)) or not (
             math.isfinite(older_than_days) and older_than_days >= 0):
         raise ValidationError(f"older_than_days must be a number >= 0, got {older_than_days!r}")
-    if isinstance(keep_latest, bool) or not isinstance(keep_latest, int) or keep_latest < 0:
+    if not is_int(keep_latest, 0):
         raise ValidationError(f"keep_latest must be an integer >= 0, got {keep_latest!r}")
     if workflow_id is not None:
         workflow_id = check_workflow_id(workflow_id)
@@ -220,7 +220,7 @@ def save_artifact(store: "GraphStore", workflow_id: str, artifact_type: str, ref
     name = check_text(name, "name", 500) if name is not None else None
     agent = check_name(agent) if agent is not None else None
     mime_type = check_label(mime_type, "mime_type") if mime_type is not None else None
-    if size_bytes is not None and (isinstance(size_bytes, bool) or not isinstance(size_bytes, int) or size_bytes < 0):
+    if size_bytes is not None and not is_int(size_bytes, 0):
         raise ValidationError(f"size_bytes must be an integer >= 0, got {size_bytes!r}")
     checksum = check_text(checksum, "checksum", 200) if checksum is not None else None
     metadata_json = json.dumps(check_metadata(metadata)) if metadata is not None else None
