@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from alma_graph.errors import (
     ALMAGraphError,
+    AmbiguousIdError,
     ConfigError,
     EmbeddingError,
     EntityNotFoundError,
     MemoryNotFoundError,
+    NotFoundError,
     ScopeViolationError,
     SessionNotFoundError,
     StorageError,
@@ -31,6 +33,7 @@ from alma_graph.models import (
     DomainKnowledge,
     Heuristic,
     MemoryKind,
+    MemoryPage,
     MemorySlice,
     Outcome,
     UserPreference,
@@ -56,6 +59,6 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "ALMA", "ALMAConfig", "load_config", "ALMAGraphError", "ConfigError", "EmbeddingError",
     "EntityNotFoundError", "MemoryNotFoundError", "ScopeViolationError", "StorageError", "UnknownAgentError", "ValidationError",
-    "WorkflowNotFoundError", "SessionNotFoundError",
+    "WorkflowNotFoundError", "SessionNotFoundError", "NotFoundError", "AmbiguousIdError", "MemoryPage",
     "AntiPattern", "DomainKnowledge", "Heuristic", "MemoryKind", "MemorySlice", "Outcome", "UserPreference",
 ]

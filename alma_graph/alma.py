@@ -21,13 +21,14 @@ from alma_graph.config import AgentConfig, ALMAConfig, load_config, parse_config
 from alma_graph.context import Context
 from alma_graph.events import EventEmitter
 from alma_graph.indexes.embeddings import Embedder
-from alma_graph.knowledge import lookup
+from alma_graph.knowledge import lookup, view
 from alma_graph.knowledge.graph import EntityContext, Fact
-from alma_graph.lifecycle import audit, forget, policies
+from alma_graph.lifecycle import audit, erasure, forget, policies
 from alma_graph.lifecycle.audit import AuditRecord
 from alma_graph.lifecycle.policies import ConsolidationReport, LifecycleReport, PruneReport
-from alma_graph.memory import feedback, stats, writes
-from alma_graph.models import AntiPattern, DomainKnowledge, Memory, MemoryKind, MemorySlice, Outcome, UserPreference
+from alma_graph.memory import access, feedback, stats, versions, writes
+from alma_graph.models import (AntiPattern, DomainKnowledge, Memory, MemoryKind, MemoryPage, MemorySlice, Outcome,
+                               UserPreference)
 from alma_graph.retrieval import pipeline, scoped
 from alma_graph.workflows import checkpoints, confidence, sessions, wakeup
 from alma_graph.workflows.checkpoints import Artifact, Checkpoint
@@ -244,6 +245,46 @@ class ALMA:
         """Every agent the config or the graph knows, with its config (default when absent)."""
         return self.context.agents()
 
+    # -- single memories: read, correct, erase ----------------------------------------------------
+
+    def get(self, memory_id: str, agent: str) -> Memory:
+        """The memory ``memory_id`` (or an unambiguous prefix of at least 8 characters) if ``agent``
+        may read it — its own, inherited or shared; ``MemoryNotFoundError`` otherwise, whether it
+        exists or not. An ambiguous prefix raises ``AmbiguousIdError`` listing the candidates."""
+        return access.get(self.context, memory_id, agent)
+
+    def list_memories(self, agent: str, kind: str | None = None, limit: int = 50, cursor: str | None = None,
+                      include_archived: bool = False) -> MemoryPage:
+        """The memories ``agent`` may read, newest first, ``limit`` (1..1000) at a time; pass the
+        page's ``next_cursor`` back as ``cursor`` for the next page."""
+        return access.list_memories(self.context, agent, kind, limit, cursor, include_archived)
+
+    def update(self, memory_id: str, agent: str, *, text: str | None = None, metadata: dict | None = None,
+               confidence: float | None = None) -> Memory:
+        """Correct a memory: a new version (new id) replaces it in retrieval, the old one is kept,
+        archived, behind ``(new)-[:SUPERSEDES]->(old)``; entities and facts follow the new text.
+        The agent must own the memory (a preference: may write its category)."""
+        return versions.update(self.context, memory_id, agent, text=text, metadata=metadata, confidence=confidence)
+
+    def history(self, memory_id: str, agent: str) -> list[Memory]:
+        """Every version of a memory, newest first, given any version's id."""
+        return access.history(self.context, memory_id, agent)
+
+    def delete(self, memory_id: str, agent: str, hard: bool = False) -> dict[str, Any]:
+        """Archive a memory (``restore`` brings it back), or with ``hard=True`` erase it with all its
+        versions, index entries, facts and entities only it supported; returns counts."""
+        return erasure.delete(self.context, memory_id, agent, hard)
+
+    def erase_user(self, user_id: str) -> dict[str, Any]:
+        """Erase everything stated by or about a user: their preferences, the memories whose
+        user id, speaker or metadata names them, and the User node; returns counts."""
+        return erasure.erase_user(self.context, user_id)
+
+    def graph(self, agent: str, center: str | None = None, hops: int = 1, limit: int = 200) -> dict[str, Any]:
+        """The subgraph ``agent`` may see around a memory, entity or agent (or the overview
+        without ``center``), as ``{"nodes": [...], "edges": [...]}`` for a viewer."""
+        return view.graph(self.context, agent, center, hops, limit)
+
     # -- relationship context ---------------------------------------------------------------
 
     def related(self, entity: str, agent: str, predicate: str | None = None, as_of: datetime | None = None,
@@ -377,6 +418,13 @@ class ALMA:
     async_run_lifecycle = _async_twin(run_lifecycle)
     async_audit_log = _async_twin(audit_log)
     async_stats = _async_twin(stats)
+    async_get = _async_twin(get)
+    async_list_memories = _async_twin(list_memories)
+    async_update = _async_twin(update)
+    async_history = _async_twin(history)
+    async_delete = _async_twin(delete)
+    async_erase_user = _async_twin(erase_user)
+    async_graph = _async_twin(graph)
     async_related = _async_twin(related)
     async_entity_context = _async_twin(entity_context)
     async_path = _async_twin(path)

@@ -450,6 +450,16 @@ def serve_mcp(config: Path, transport: str, host: str, port: int, allow_paths: t
         _fail(exc, False)
 
 
+def _add_memory_commands() -> None:
+    """get, list, update, history, delete, erase-user (alma_graph.interfaces.memory_cli)."""
+    from alma_graph.interfaces.memory_cli import add_commands
+
+    add_commands(main, store_command, table)
+
+
+_add_memory_commands()
+
+
 def _find_benchmark(name: str) -> Path | None:
     for root in (Path.cwd(), Path(__file__).resolve().parent.parent):
         candidate = root / "benchmarks" / name

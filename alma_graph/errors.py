@@ -28,7 +28,15 @@ class UnknownAgentError(ALMAGraphError, LookupError):
     """An operation names an agent the store does not know."""
 
 
-class MemoryNotFoundError(ALMAGraphError, LookupError):
+class NotFoundError(ALMAGraphError, LookupError):
+    """Something named by id or name does not exist, or the caller may not see it (the two look alike)."""
+
+
+class AmbiguousIdError(ValidationError):
+    """A memory id prefix matches several memories; the message lists them."""
+
+
+class MemoryNotFoundError(NotFoundError):
     """A memory id does not exist (or is not visible to the agent)."""
 
 
@@ -40,13 +48,13 @@ class EmbeddingError(ALMAGraphError, RuntimeError):
     """The embedding model could not be loaded or failed to embed."""
 
 
-class EntityNotFoundError(ALMAGraphError, LookupError):
+class EntityNotFoundError(NotFoundError):
     """No entity in the project's graph matches the name (or several do)."""
 
 
-class WorkflowNotFoundError(ALMAGraphError, LookupError):
+class WorkflowNotFoundError(NotFoundError):
     """No workflow with that id exists in the project (it has no checkpoint, artifact or memory yet)."""
 
 
-class SessionNotFoundError(ALMAGraphError, LookupError):
+class SessionNotFoundError(NotFoundError):
     """No session with that id was started by the agent."""

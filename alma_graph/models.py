@@ -150,6 +150,14 @@ SLICE_FIELDS: dict[MemoryKind, str] = {
 }
 
 
+@dataclass
+class MemoryPage:
+    """One page of ``list_memories``: pass ``next_cursor`` back for the next (None after the last)."""
+
+    items: list[Memory] = field(default_factory=list)
+    next_cursor: str | None = None
+
+
 def estimate_tokens(text: str) -> int:
     """About four characters per token for English: close enough for a budget."""
     return max(1, (len(text) + 3) // 4)

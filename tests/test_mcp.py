@@ -32,6 +32,7 @@ EXPECTED_TOOLS = {
     "alma_restore", "alma_entity_context", "alma_related", "alma_path", "alma_ingest",
     "alma_checkpoint", "alma_resume", "alma_merge_states", "alma_link_artifact", "alma_get_artifacts",
     "alma_cleanup_checkpoints", "alma_retrieve_scoped", "alma_consolidate",
+    "alma_get", "alma_list", "alma_update", "alma_history", "alma_delete", "alma_erase_user", "alma_graph",
 }
 TOKEN = "test-token-7f3a9c1e5b2d4068"
 
@@ -189,6 +190,26 @@ def test_every_tool_over_stdio(stdio):
     forgotten = ok(tool("alma_forget", memory_ids=[anti["anti_pattern"]["id"]]))
     assert forgotten == {"archived": 1}
     assert ok(tool("alma_restore", memory_ids=[anti["anti_pattern"]["id"]])) == {"restored": 1}
+
+
+def test_single_memory_tools_over_stdio(stdio):
+    tool = stdio.tool
+    fact = ok(tool("alma_add_knowledge", agent="senior", domain="testing_strategy",
+                   fact="Carla Reyes works at Wayne Enterprises."))["knowledge"]
+    assert ok(tool("alma_get", memory_id=fact["id"][:8], agent="junior"))["memory"]["shared_from"] == "senior"
+    assert "visible" in error_text(tool("alma_get", memory_id=fact["id"], agent="stranger"))
+    updated = ok(tool("alma_update", memory_id=fact["id"], agent="senior", text="Carla Reyes works at Stark Industries."))
+    assert updated["supersedes"] == fact["id"]
+    assert "may read" in error_text(tool("alma_update", memory_id=updated["memory"]["id"], agent="junior", text="x"))
+    versions = ok(tool("alma_history", memory_id=fact["id"], agent="senior"))["versions"]
+    assert [v["id"] for v in versions] == [updated["memory"]["id"], fact["id"]]
+    listed = ok(tool("alma_list", agent="junior", kind="domain_knowledge", limit=1000))
+    assert updated["memory"]["id"] in {m["id"] for m in listed["memories"]}
+    view = ok(tool("alma_graph", agent="senior", center="Carla Reyes"))
+    assert {"Carla Reyes", "Stark Industries"} <= {n["label"] for n in view["nodes"]}
+    erased = ok(tool("alma_delete", memory_id=updated["memory"]["id"], agent="senior", hard=True))
+    assert erased["memories"] == 2
+    assert ok(tool("alma_erase_user", user_id="nobody"))["memories"] == 0
 
 
 def test_ingest_reads_only_inside_the_allowed_folders(stdio, tmp_path):

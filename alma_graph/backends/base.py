@@ -15,6 +15,7 @@ from typing import Any, Iterable
 
 from alma_graph.errors import StorageError
 from alma_graph.graph_model import SCHEMA_VERSION, Edge, Node, agent_key, task_key, user_key
+from alma_graph.queries import admin as qa
 from alma_graph.queries import cypher as q
 
 
@@ -223,6 +224,86 @@ class GraphStore(ABC):
 
     def node_counts(self) -> dict[str, int]:
         return {node.value: self.run(query, {"project_id": self.project_id})[0]["n"] for node, query in q.STORE_NODE_COUNTS.items()}
+
+    # -- memory administration: short ids, pages, erasure, the graph view ---------------------
+
+    def memory_ids_with_prefix(self, prefix: str) -> list[str]:
+        return [r["id"] for r in self.run(qa.MEMORIES_BY_PREFIX, {"project_id": self.project_id, "prefix": prefix})]
+
+    def memory_page(self, agents: list[str], kind: str | None, include_archived: bool,
+                    after: tuple[Any, str] | None, limit: int) -> list[dict[str, Any]]:
+        """Up to ``limit`` memories of ``agents``, newest first, below the (created_at, id) ``after``."""
+        params: dict[str, Any] = {"project_id": self.project_id, "agents": list(agents)}
+        if kind is not None:
+            params["kind"] = kind
+        if after is not None:
+            params["cursor_at"], params["cursor_id"] = after
+        return self.run(qa.memory_page(kind is not None, not include_archived, after is not None, limit), params)
+
+    def memory_ownership(self) -> list[dict[str, Any]]:
+        """Every memory's id, user_id, speaker and metadata: what says whom a memory is about."""
+        return self.run(qa.MEMORY_OWNERSHIP, {"project_id": self.project_id})
+
+    def facts_of_memories(self, ids: list[str]) -> list[dict[str, Any]]:
+        return self.run(qa.FACTS_OF_MEMORIES, {"ids": ids}) if ids else []
+
+    def entities_mentioned_by(self, ids: list[str]) -> list[dict[str, Any]]:
+        return self.run(qa.ENTITIES_MENTIONED_BY, {"ids": ids}) if ids else []
+
+    def subject_predicate_facts(self, subject: str, predicate: str) -> list[dict[str, Any]]:
+        return self.run(qa.SUBJECT_PREDICATE_FACTS, {"subject": subject, "predicate": predicate})
+
+    def set_fact_end(self, subject: str, obj: str, predicate: str, memory_id: str, valid_to: Any) -> None:
+        """Re-date one fact: ``valid_to`` None makes it hold again."""
+        params = {"subject": subject, "object": obj, "predicate": predicate, "memory_id": memory_id}
+        if valid_to is None:
+            self.run(qa.REOPEN_FACT, params)
+        else:
+            self.close_fact(subject, obj, predicate, memory_id, valid_to)
+
+    def delete_fact(self, subject: str, obj: str, predicate: str, memory_id: str) -> None:
+        self.run(qa.DELETE_FACT, {"subject": subject, "object": obj, "predicate": predicate, "memory_id": memory_id})
+
+    def erase_memories(self, ids: list[str]) -> dict[str, int]:
+        """Delete memories with every edge and fact they carry, then the entities and tasks
+        nothing refers to any more. Call inside a transaction; returns counts."""
+        if not ids:
+            return {"memories": 0, "facts": 0, "entities": 0, "tasks": 0}
+        facts = self.facts_of_memories(ids)
+        entity_keys = {r["key"] for r in self.entities_mentioned_by(ids)}
+        entity_keys |= {r[end] for r in facts for end in ("subject", "object")}
+        task_keys = [r["key"] for r in self.run(qa.TASKS_OF_MEMORIES, {"ids": ids})]
+        self.run(qa.DELETE_FACTS_OF_MEMORIES, {"ids": ids})
+        self.run(qa.DELETE_MEMORIES, {"ids": ids})
+        entities = [r["key"] for r in self.run(qa.UNUSED_ENTITIES, {"keys": sorted(entity_keys)})] if entity_keys else []
+        tasks = [r["key"] for r in self.run(qa.UNUSED_TASKS, {"keys": task_keys})] if task_keys else []
+        if entities:
+            self.run(qa.DELETE_ENTITIES, {"keys": entities})
+        if tasks:
+            self.run(qa.DELETE_TASKS, {"keys": tasks})
+        return {"memories": len(ids), "facts": len(facts), "entities": len(entities), "tasks": len(tasks)}
+
+    def delete_user(self, user_id: str) -> bool:
+        """Delete the User node (and its STATED edges); False when there was none."""
+        key = user_key(self.project_id, user_id)
+        if not self.run(qa.USER_EXISTS, {"key": key}):
+            return False
+        self.run(qa.DELETE_USER, {"key": key})
+        return True
+
+    def compact(self) -> None:
+        """Rewrite storage so deleted values leave no bytes behind, where the backend can
+        (embedded Kuzu does; a server manages its own files)."""
+
+    def top_mentioned_entities(self, agents: list[str], limit: int) -> list[dict[str, Any]]:
+        return self.run(qa.top_mentioned(limit), {"project_id": self.project_id, "agents": list(agents)})
+
+    def version_links(self, ids: list[str]) -> list[dict[str, Any]]:
+        """(newer, older) SUPERSEDES pairs touching the given memories."""
+        return self.run(qa.VERSION_LINKS, {"ids": ids}) if ids else []
+
+    def agent_links(self, edge: Edge, names: list[str]) -> list[dict[str, Any]]:
+        return self.run(qa.agent_links(edge), {"project_id": self.project_id, "names": list(names)})
 
     # -- whole project: backup and copy between stores ---------------------------------------
 

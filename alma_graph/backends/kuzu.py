@@ -8,6 +8,9 @@ Kuzu allows one read-write process per database; a second process gets a
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import tempfile
 import warnings
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -110,6 +113,51 @@ class KuzuStore(GraphStore):
                 self._conn.execute("COPY Memory FROM memory_rows")
             except RuntimeError as exc:
                 raise StorageError(f"Kuzu rejected a bulk load: {exc}") from exc
+
+    def compact(self) -> None:
+        """Rewrite the database file from its live contents.
+
+        Kuzu leaves a deleted value's bytes in its pages (even after CHECKPOINT), so
+        an erasure rebuilds the file: export the live data, import it into a fresh
+        database beside the old one, swap the files. The old file stays in place
+        until the new one is complete, so a failure leaves the store as it was."""
+        import kuzu
+
+        with self._lock:
+            if self._in_transaction:
+                raise StorageError("compact() cannot run inside a transaction")
+            export = Path(tempfile.mkdtemp(prefix=".compact-", dir=self.directory))
+            fresh = self.directory / (DB_NAME + ".compact")
+            try:
+                self._conn.execute("CHECKPOINT")
+                shutil.rmtree(export)  # EXPORT DATABASE creates the folder itself
+                self._conn.execute(kq.export_database(str(export)))
+                db = kuzu.Database(str(fresh))
+                conn = kuzu.Connection(db)
+                try:
+                    conn.execute(kq.import_database(str(export)))
+                    conn.execute("CHECKPOINT")
+                finally:
+                    conn.close()
+                    db.close()
+                self._conn.close()
+                self._db.close()
+                self._conn = self._db = None
+                os.replace(fresh, self._path)
+                for suffix in (".wal", ".shadow"):  # stale logs of the old file must not replay on the new one
+                    stale = Path(str(self._path) + suffix)
+                    if stale.exists():
+                        stale.unlink()
+            except RuntimeError as exc:
+                raise StorageError(f"Kuzu could not rewrite the store at {self._path}: {exc}") from exc
+            finally:
+                shutil.rmtree(export, ignore_errors=True)
+                for leftover in self.directory.glob(DB_NAME + ".compact*"):
+                    leftover.unlink()
+                if self._db is None:
+                    self._db = kuzu.Database(str(self._path))
+                    self._conn = kuzu.Connection(self._db)
+                    self._prepared = {}
 
     def close(self) -> None:
         with self._lock:

@@ -117,6 +117,8 @@ def _items(project: str, agent: str, domain: str, user_id: str | None, conversat
     label = f"ingest:{conversation.format}"
     base = {"source_path": conversation.source, "format": conversation.format,
             "conversation_id": conversation.id, "title": conversation.title}
+    if user_id is not None:  # whose conversation it is: erase_user finds every memory made from it
+        base["user_id"] = user_id
     items: list[Item] = []
     units: list[tuple[int, str, str]] = []  # (turn index, speaker, remaining text)
     for index, turn in enumerate(conversation.turns):

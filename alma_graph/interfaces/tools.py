@@ -475,6 +475,18 @@ def consolidate(
     return {**to_jsonable(report), "merged": report.merged}
 
 
+# -- single memories and the graph view (alma_graph.interfaces.memory_tools) -------------------------
+
+def _register_memory_tools() -> None:
+    from alma_graph.interfaces.memory_tools import MEMORY_TOOLS
+
+    for name, fn, read_only, destructive, idempotent in MEMORY_TOOLS:
+        tool(name, read_only=read_only, destructive=destructive, idempotent=idempotent)(fn)
+
+
+_register_memory_tools()
+
+
 # -- resources ---------------------------------------------------------------------------------------
 
 @resource("alma://config", "config")

@@ -28,7 +28,7 @@ class AuditRecord:
     """One lifecycle action: what it did, to which memories, and why."""
 
     id: str
-    action: str  # forget, restore, consolidate, decay
+    action: str  # forget, restore, consolidate, decay, erase, erase_user
     memory_ids: list[str]
     count: int
     agent: str | None = None
@@ -57,7 +57,7 @@ def write_audit(store: GraphStore, action: str, memory_ids: list[str], agent: st
 def audit_log(store: GraphStore, action: str | None = None, limit: int = 100) -> list[AuditRecord]:
     if not is_int(limit, 1, 10_000):
         raise ValidationError(f"limit must be an integer between 1 and 10000, got {limit!r}")
-    actions = ("forget", "restore", "consolidate", "decay")
+    actions = ("forget", "restore", "consolidate", "decay", "erase", "erase_user")
     if action is not None and action not in actions:
         raise ValidationError(f"action must be one of {list(actions)}, got {action!r}")
     return [AuditRecord(id=r["id"], action=r["action"], memory_ids=list(r["memory_ids"] or []), count=r["count"],

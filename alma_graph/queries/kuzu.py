@@ -53,3 +53,16 @@ def arrow_memory_table(rows: list[dict], dimension: int):
              "timestamp": pa.timestamp("us", tz="UTC"), "vector": pa.list_(pa.float32(), int(dimension))}
     return pa.table({name: pa.array([row[name] for row in rows], type=types[t])
                      for name, t in MEMORY_PROPERTIES.items()})
+
+
+def export_database(directory: str) -> str:
+    """EXPORT DATABASE takes only a literal path; ours is a folder alma_graph names itself."""
+    if "'" in directory or "\\" in directory:
+        raise ValueError(f"unsupported characters in export path {directory!r}")
+    return f"EXPORT DATABASE '{directory}' (format='parquet')"
+
+
+def import_database(directory: str) -> str:
+    if "'" in directory or "\\" in directory:
+        raise ValueError(f"unsupported characters in import path {directory!r}")
+    return f"IMPORT DATABASE '{directory}'"
