@@ -14,6 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from alma_graph.errors import (
+    AccessDeniedError,
+    AuthenticationError,
     ALMAGraphError,
     AmbiguousIdError,
     ConfigError,
@@ -59,6 +61,6 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "ALMA", "ALMAConfig", "load_config", "ALMAGraphError", "ConfigError", "EmbeddingError",
     "EntityNotFoundError", "MemoryNotFoundError", "ScopeViolationError", "StorageError", "UnknownAgentError", "ValidationError",
-    "WorkflowNotFoundError", "SessionNotFoundError", "NotFoundError", "AmbiguousIdError", "MemoryPage",
+    "WorkflowNotFoundError", "SessionNotFoundError", "NotFoundError", "AmbiguousIdError", "MemoryPage", "AccessDeniedError", "AuthenticationError",
     "AntiPattern", "DomainKnowledge", "Heuristic", "MemoryKind", "MemorySlice", "Outcome", "UserPreference",
 ]

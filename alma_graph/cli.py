@@ -423,9 +423,42 @@ def context(alma: "ALMA", entity: str, agent: str, hops: int):
     return TOOLS["alma_entity_context"](alma, name=entity, agent=agent, hops=hops), _render_context
 
 
-@main.group()
-def serve() -> None:
-    """Run a server."""
+@main.group(invoke_without_command=True)
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
+              default=lambda: os.environ.get("ALMA_GRAPH_CONFIG", DEFAULT_CONFIG), show_default=DEFAULT_CONFIG,
+              help="Config file (or $ALMA_GRAPH_CONFIG).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Bind address; a non-loopback one needs alma.server.clients in the config.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Port (0: any free one; clients find it in the discovery file).")
+@click.option("--allow-path", "allow_paths", multiple=True, type=click.Path(file_okay=False),
+              help="A folder alma_ingest may read (repeatable; default: the project folder of --config).")
+@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]), default="WARNING",
+              show_default=True)
+@click.pass_context
+def serve(ctx: click.Context, config: Path, host: str, port: int, allow_paths: tuple[str, ...], log_level: str) -> None:
+    """Run the knowledge service (REST /v1 and MCP /mcp on one port); see docs/service.md.
+
+    `alma-graph serve mcp` runs the stand-alone MCP server instead."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from alma_graph.service.runner import serve as run_service
+
+    code = exitcodes.OK
+    try:
+        run_service(config, host, port, list(allow_paths) or None, log_level)
+    except ALMAGraphError as exc:
+        code = exitcodes.exit_code_for(exc)
+        click.secho(f"error: {type(exc).__name__}: {exc}", err=True, fg="red")
+    except KeyboardInterrupt:
+        pass
+    except SystemExit as exc:  # SIGTERM, after the store was closed
+        code = exc.code if isinstance(exc.code, int) else exitcodes.OK
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The store is closed and the discovery file gone. Exit at once: the interpreter's final
+    # garbage collection can hang on Kuzu objects that worker threads used.
+    os._exit(code)
 
 
 @serve.command("mcp")

@@ -13,13 +13,14 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from alma_graph.errors import ConfigError
 from alma_graph.memory.validation import check_label, check_name
 from alma_graph.retrieval.recipes import RecipeConfig, SignalConfig, recipe_names  # noqa: F401 (re-exported)
 
 _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_CLIENT_TOKEN = re.compile(r"alma\.server\.clients\.[^.]+\.token")
 
 
 class _Strict(BaseModel):
@@ -139,6 +140,44 @@ class Neo4jConfig(_Strict):
     database: str = "neo4j"
 
 
+class ClientConfig(_Strict):
+    """A client of ``alma-graph serve``: its bearer token and the agents and users it may act as."""
+
+    # None when its ${VAR} is unset: fine for in-process use, refused by `serve`.
+    token: SecretStr | None
+    agents: list[str] = Field(default_factory=list)  # ["*"]: every agent
+    users: list[str] = Field(default_factory=list)  # ["*"]: every user
+    read_only: bool = False
+
+    @field_validator("agents", "users")
+    @classmethod
+    def _names(cls, names: list[str]) -> list[str]:
+        return [n if n == "*" else check_name(n) for n in names]
+
+    @field_validator("token")
+    @classmethod
+    def _long_enough(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and len(token.get_secret_value()) < 16:
+            raise ValueError("a client token needs at least 16 characters (use a long random secret)")
+        return token
+
+
+class ServerConfig(_Strict):
+    """``alma-graph serve``: who may connect (see docs/security.md)."""
+
+    clients: dict[str, ClientConfig] = Field(default_factory=dict)
+
+    @field_validator("clients")
+    @classmethod
+    def _distinct_tokens(cls, clients: dict[str, ClientConfig]) -> dict[str, ClientConfig]:
+        tokens = [c.token.get_secret_value() for c in clients.values() if c.token is not None]
+        if len(tokens) != len(set(tokens)):
+            raise ValueError("two clients share a token; give each client its own")
+        for name in clients:
+            check_name(name, "client name")
+        return clients
+
+
 class ALMAConfig(_Strict):
     project_id: str = "default"
     storage: Literal["kuzu", "neo4j"] = "kuzu"
@@ -150,6 +189,7 @@ class ALMAConfig(_Strict):
     extraction: ExtractionConfig = Field(default_factory=ExtractionConfig)
     lifecycle: LifecycleConfig = Field(default_factory=LifecycleConfig)
     agents: dict[str, AgentConfig] = Field(default_factory=dict)
+    server: ServerConfig = Field(default_factory=ServerConfig)
 
     @field_validator("project_id")
     @classmethod
@@ -183,6 +223,9 @@ def expand_env(value: Any, where: str = "alma") -> Any:
         return [expand_env(v, f"{where}[{i}]") for i, v in enumerate(value)]
     if not isinstance(value, str):
         return value
+    whole = _ENV_PATTERN.fullmatch(value)
+    if whole and _CLIENT_TOKEN.fullmatch(where) and whole.group(1) not in os.environ and whole.group(2) is None:
+        return None  # an unset client token only matters to `serve`, which refuses to start without it
 
     def substitute(match: re.Match) -> str:
         name, default = match.group(1), match.group(2)
@@ -202,6 +245,9 @@ def _field_names(path: tuple) -> list[str]:
     while i < len(path):
         if model is ALMAConfig and path[i] == "agents":
             model, i = AgentConfig, i + 2  # skip the agent's name
+            continue
+        if model is ServerConfig and path[i] == "clients":
+            model, i = ClientConfig, i + 2  # skip the client's name
             continue
         field = model.model_fields.get(str(path[i]))
         annotation = field.annotation if field else None

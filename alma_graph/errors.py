@@ -58,3 +58,15 @@ class WorkflowNotFoundError(NotFoundError):
 
 class SessionNotFoundError(NotFoundError):
     """No session with that id was started by the agent."""
+
+
+class AccessDeniedError(ALMAGraphError, PermissionError):
+    """The service refused the caller: no or a wrong token, or an agent, user or write its client may not use."""
+
+
+class AuthenticationError(AccessDeniedError):
+    """The service did not recognise the caller: no bearer token, or an unknown one."""
+
+
+class UnknownToolError(ALMAGraphError, LookupError):
+    """No registry tool has that name."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from alma_graph.errors import ALMAGraphError, ConfigError, ScopeViolationError, StorageError
+from alma_graph.errors import AccessDeniedError, ALMAGraphError, ConfigError, ScopeViolationError, StorageError
 
 OK = 0
 ERROR = 1  # anything else, e.g. the embedding model failed to load
@@ -11,6 +11,7 @@ USAGE = 2  # bad command line or invalid input: ValidationError, or a name that 
 CONFIG = 3  # ConfigError: missing or invalid config file, unsafe server settings
 SCOPE = 4  # ScopeViolationError: the agent may not learn that
 STORAGE = 5  # StorageError: store locked by another process, unreachable server, failed transaction
+ACCESS = 6  # AccessDeniedError: the service refused the token, or the agent / user / write for this client
 
 
 def exit_code_for(error: BaseException) -> int:
@@ -21,6 +22,8 @@ def exit_code_for(error: BaseException) -> int:
         return SCOPE
     if isinstance(error, StorageError):
         return STORAGE
+    if isinstance(error, AccessDeniedError):
+        return ACCESS
     # ValidationError is a ValueError; UnknownAgentError, MemoryNotFoundError, ... are LookupErrors.
     if isinstance(error, ALMAGraphError) and isinstance(error, (ValueError, LookupError)):
         return USAGE

@@ -21,6 +21,7 @@ them into its own error form (an MCP tool error, a CLI exit code).
 
 from __future__ import annotations
 
+import functools
 import inspect
 import time
 from collections.abc import Callable
@@ -28,7 +29,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import ValidationError as PydanticValidationError
+
+from alma_graph.errors import ValidationError
 
 from alma_graph.interfaces.serialize import memory_to_dict, slice_to_dict, to_jsonable
 
@@ -64,7 +68,30 @@ class ToolSpec:
         return list(inspect.signature(self.fn, eval_str=True).parameters.values())[1:]
 
     def __call__(self, alma: "ALMA", **arguments: Any) -> dict[str, Any]:
+        remote = getattr(alma, "call_tool", None)  # a client of a running service: it runs the tool there
+        if remote is not None:
+            return remote(self.name, arguments)
         return self.fn(alma, **arguments)
+
+    def arguments_model(self) -> type[BaseModel]:
+        """The tool's arguments as a strict pydantic model (an unknown argument is an error)."""
+        return _arguments_model(self)
+
+    def validate(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        """``arguments`` checked and converted by the tool's types (a library ValidationError if not)."""
+        try:
+            checked = self.arguments_model().model_validate(arguments)
+        except PydanticValidationError as exc:
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}" for e in exc.errors())
+            raise ValidationError(f"{self.name}: {problems}") from None
+        return {name: getattr(checked, name) for name in type(checked).model_fields}
+
+
+@functools.cache
+def _arguments_model(spec: ToolSpec) -> type[BaseModel]:
+    fields: dict[str, Any] = {
+        p.name: (p.annotation, ... if p.default is inspect.Parameter.empty else p.default) for p in spec.parameters()}
+    return create_model(f"{spec.name}_arguments", __config__=ConfigDict(extra="forbid"), **fields)
 
 
 @dataclass(frozen=True)

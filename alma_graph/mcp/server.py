@@ -77,29 +77,42 @@ def confine(value: str, roots: list[Path]) -> str:
     return str(resolved)
 
 
-def _mcp_tool(spec: ToolSpec, alma: "ALMA", lock: threading.Lock, roots: list[Path]) -> "Tool":
+# guard(spec, arguments, http_request_or_None) raises an ALMAGraphError to refuse a call.
+ToolGuard = Callable[[ToolSpec, dict[str, Any], Any], None]
+_CONTEXT = "mcp_request_context"  # the SDK passes its request context under this name (not part of the schema)
+
+
+def _mcp_tool(spec: ToolSpec, alma: "ALMA", lock: threading.Lock, roots: list[Path],
+              guard: ToolGuard | None = None) -> "Tool":
     """An SDK tool for ``spec``: the same parameters minus ``alma``, library errors as tool errors,
-    path parameters confined to ``roots``."""
+    path parameters confined to ``roots``, each call first checked by ``guard`` if given."""
     from mcp.server.mcpserver.exceptions import ToolError
     from mcp.server.mcpserver.tools import Tool
     from mcp_types import ToolAnnotations
     from pydantic import ConfigDict
 
     def call(**arguments: Any) -> dict[str, Any]:
+        context = arguments.pop(_CONTEXT, None)
         for name in spec.paths:
             if arguments.get(name) is not None:
                 arguments[name] = confine(arguments[name], roots)
-        with lock:
-            try:
+        try:
+            if guard is not None:
+                request = context.request_context.request if context is not None else None
+                guard(spec, arguments, request)
+            with lock:
                 return spec(alma, **arguments)
-            except ALMAGraphError as exc:  # the caller's mistake: say what to change
-                raise ToolError(f"{type(exc).__name__}: {exc}") from exc
+        except ALMAGraphError as exc:  # the caller's mistake: say what to change
+            raise ToolError(f"{type(exc).__name__}: {exc}") from exc
 
+    parameters = spec.parameters()
+    if guard is not None:
+        parameters.append(inspect.Parameter(_CONTEXT, inspect.Parameter.KEYWORD_ONLY, default=None))
     call.__name__ = spec.name
     call.__doc__ = spec.description
-    call.__signature__ = inspect.Signature(spec.parameters(), return_annotation=dict[str, Any])  # type: ignore[attr-defined]
+    call.__signature__ = inspect.Signature(parameters, return_annotation=dict[str, Any])  # type: ignore[attr-defined]
     tool = Tool.from_function(
-        call, name=spec.name, description=spec.description,
+        call, name=spec.name, description=spec.description, context_kwarg=_CONTEXT if guard else None,
         annotations=ToolAnnotations(read_only_hint=spec.read_only, destructive_hint=spec.destructive,
                                     idempotent_hint=spec.idempotent, open_world_hint=False),
     )
@@ -125,11 +138,12 @@ def _mcp_resource(spec: ResourceSpec, alma: "ALMA", lock: threading.Lock):
 
 
 def build_server(alma: "ALMA", allowed_paths: list[str | os.PathLike] | None = None,
-                 lock: threading.Lock | None = None) -> "MCPServer":
+                 lock: threading.Lock | None = None, guard: ToolGuard | None = None) -> "MCPServer":
     """An MCP server exposing ``alma`` through every registered tool and resource.
 
     Tools that read files (``alma_ingest``) may only read under ``allowed_paths``
-    (default: the current directory). Calls hold ``lock`` (one store, one call at a time)."""
+    (default: the current directory). Calls hold ``lock`` (one store, one call at a time).
+    ``guard`` checks each tool call first (the knowledge service checks its client's rights)."""
     from mcp.server import MCPServer
 
     from alma_graph import __version__
@@ -137,7 +151,7 @@ def build_server(alma: "ALMA", allowed_paths: list[str | os.PathLike] | None = N
     roots = [Path(p).expanduser().resolve() for p in (allowed_paths if allowed_paths is not None else [Path.cwd()])]
     lock = lock or threading.Lock()
     server = MCPServer("alma-graph", version=__version__, instructions=INSTRUCTIONS,
-                       tools=[_mcp_tool(spec, alma, lock, roots) for spec in TOOLS.values()])
+                       tools=[_mcp_tool(spec, alma, lock, roots, guard) for spec in TOOLS.values()])
     for spec in RESOURCES.values():
         server.add_resource(_mcp_resource(spec, alma, lock))
     return server
