@@ -79,11 +79,38 @@ def _fail(error: BaseException, as_json: bool) -> None:
     sys.exit(code)
 
 
-def store_command(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Add ``--config`` and ``--json``; open the store; map library errors to exit codes.
+def run_tool(alma: Any, name: str, **arguments: Any) -> dict[str, Any]:
+    """Run a registry tool here, or on the service when ``alma`` is a service client
+    (without importing the registry: the thin path stays light)."""
+    remote = getattr(alma, "call_tool", None)
+    if remote is not None:
+        return remote(name, arguments)
+    from alma_graph.interfaces.tools import TOOLS
+
+    return TOOLS[name](alma, **arguments)
+
+
+def _open_store(config: Path, local: bool) -> Any:
+    """A client of the running service for this store if there is one (docs/service.md), else the store."""
+    if not local:
+        from alma_graph.service.client import find_service
+
+        service = find_service(config)
+        if service is not None:
+            return service
+    from alma_graph.interfaces.opening import open_alma
+
+    return open_alma(config)
+
+
+def store_command(fn: Callable[..., Any] | None = None, *, local: bool = False) -> Any:
+    """Add ``--config`` and ``--json``; open the store (or reach its service); map library errors
+    to exit codes. ``local=True``: the command needs the store itself (it reads or writes files here).
 
     The wrapped function gets ``alma`` and ``as_json`` and returns ``(data, render)``:
     ``data`` is printed as JSON with ``--json``, else ``render(data)`` is printed."""
+    if fn is None:
+        return functools.partial(store_command, local=local)
 
     @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")
     @click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
@@ -92,9 +119,7 @@ def store_command(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def wrapper(config: Path, as_json: bool, **kwargs: Any) -> None:
         try:
-            from alma_graph.interfaces.opening import open_alma
-
-            with open_alma(config) as alma:
+            with _open_store(config, local) as alma:
                 data, render = fn(alma, **kwargs)
         except ALMAGraphError as exc:
             _fail(exc, as_json)
@@ -238,9 +263,7 @@ def _render_slice(data: dict[str, Any]) -> str:
 def retrieve(alma: "ALMA", task: str, agent: str, top_k: int | None, user_id: str | None, no_shared: bool,
              max_tokens: int, prompt_only: bool):
     """Memories relevant to TASK that an agent may see."""
-    from alma_graph.interfaces.tools import TOOLS
-
-    data = TOOLS["alma_retrieve"](alma, task=task, agent=agent, top_k=top_k, user_id=user_id,
+    data = run_tool(alma, "alma_retrieve", task=task, agent=agent, top_k=top_k, user_id=user_id,
                                   include_shared=not no_shared, max_tokens=max_tokens)
     return data, (lambda d: d["prompt"] or "(no memories)") if prompt_only else _render_slice
 
@@ -260,9 +283,7 @@ def learn(alma: "ALMA", agent: str, task: str, strategy_used: str, outcome: str,
     """Record the outcome of a task.
 
     Similar successes become a heuristic and similar failures an anti-pattern."""
-    from alma_graph.interfaces.tools import TOOLS
-
-    data = TOOLS["alma_learn"](alma, agent=agent, task=task, outcome=outcome, strategy_used=strategy_used,
+    data = run_tool(alma, "alma_learn", agent=agent, task=task, outcome=outcome, strategy_used=strategy_used,
                                task_type=task_type, duration_ms=duration_ms, error_message=error_message,
                                feedback=feedback)
 
@@ -283,9 +304,7 @@ def learn(alma: "ALMA", agent: str, task: str, strategy_used: str, outcome: str,
 @store_command
 def add_knowledge(alma: "ALMA", fact: str, agent: str, domain: str, source: str, confidence: float):
     """Record FACT in a domain the agent may learn."""
-    from alma_graph.interfaces.tools import TOOLS
-
-    data = TOOLS["alma_add_knowledge"](alma, agent=agent, domain=domain, fact=fact, source=source,
+    data = run_tool(alma, "alma_add_knowledge", agent=agent, domain=domain, fact=fact, source=source,
                                        confidence=confidence)
     return data, lambda d: f"added {d['knowledge']['id']} [{d['knowledge']['domain']}] {d['knowledge']['fact']}"
 
@@ -310,9 +329,7 @@ def _render_stats(data: dict[str, Any]) -> str:
 @store_command
 def stats(alma: "ALMA", agent: str | None):
     """Counts per kind and agent, and graph size."""
-    from alma_graph.interfaces.tools import TOOLS
-
-    return TOOLS["alma_stats"](alma, agent=agent), _render_stats
+    return run_tool(alma, "alma_stats", agent=agent), _render_stats
 
 
 def _render_transfer(data: dict) -> str:
@@ -326,7 +343,7 @@ def _render_transfer(data: dict) -> str:
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--no-vectors", is_flag=True, help="Leave embeddings out; an import re-derives them.")
-@store_command
+@store_command(local=True)
 def export(alma: "ALMA", path: Path, no_vectors: bool):
     """Back the project up to a JSON-lines file (every node, edge and property)."""
     from alma_graph.interfaces.transfer import export_jsonl
@@ -337,7 +354,7 @@ def export(alma: "ALMA", path: Path, no_vectors: bool):
 @main.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--new-ids", is_flag=True, help="Give memories new ids (a second copy on the same Neo4j server).")
-@store_command
+@store_command(local=True)
 def import_(alma: "ALMA", path: Path, new_ids: bool):
     """Restore a JSON-lines backup into this config's store; running it again adds nothing.
     To move an embedded Kuzu store up to Neo4j: export here, import with a neo4j config."""
@@ -359,9 +376,7 @@ def forget(alma: "ALMA", agent: str | None, older_than_days: float | None, below
     """Archive memories matching every criterion given.
 
     Archived memories leave retrieval but are not deleted: `alma-graph restore ID` brings them back."""
-    from alma_graph.interfaces.tools import TOOLS
-
-    data = TOOLS["alma_forget"](alma, agent=agent, older_than_days=older_than_days, below_confidence=below_confidence,
+    data = run_tool(alma, "alma_forget", agent=agent, older_than_days=older_than_days, below_confidence=below_confidence,
                                 memory_ids=list(memory_ids) or None, kind=kind)
     return data, lambda d: f"archived {d['archived']} memories"
 
@@ -371,9 +386,7 @@ def forget(alma: "ALMA", agent: str | None, older_than_days: float | None, below
 @store_command
 def restore(alma: "ALMA", memory_ids: tuple[str, ...]):
     """Bring archived memories back into retrieval."""
-    from alma_graph.interfaces.tools import TOOLS
-
-    return TOOLS["alma_restore"](alma, memory_ids=list(memory_ids)), lambda d: f"restored {d['restored']} memories"
+    return run_tool(alma, "alma_restore", memory_ids=list(memory_ids)), lambda d: f"restored {d['restored']} memories"
 
 
 @main.command()
@@ -387,7 +400,7 @@ def restore(alma: "ALMA", memory_ids: tuple[str, ...]):
 @click.option("--user-id", "-u", help="Conversations: whose preferences the user turns state.")
 @click.option("--format", "chat_format", help="Conversations: force a chat format instead of detecting it.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
-@store_command
+@store_command(local=True)
 def ingest(alma: "ALMA", path: Path, agent: str, source: str, domain: str | None, user_id: str | None,
            chat_format: str | None, progress: bool | None):
     """Read files or chat exports into an agent's memory (again: adds nothing new).
@@ -418,9 +431,7 @@ def _render_context(data: dict[str, Any]) -> str:
 @store_command
 def context(alma: "ALMA", entity: str, agent: str, hops: int):
     """An entity's relationships and the memories that mention it."""
-    from alma_graph.interfaces.tools import TOOLS
-
-    return TOOLS["alma_entity_context"](alma, name=entity, agent=agent, hops=hops), _render_context
+    return run_tool(alma, "alma_entity_context", name=entity, agent=agent, hops=hops), _render_context
 
 
 @main.group(invoke_without_command=True)

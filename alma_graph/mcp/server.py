@@ -285,12 +285,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
+def _relay_to_service(config: Path) -> bool:
+    """When a knowledge service owns this store, relay stdio to it instead of opening the store
+    (docs/service.md); False when there is none."""
+    from alma_graph.service.client import find_service
+    from alma_graph.service.discovery import TOKEN_ENV as SERVICE_TOKEN_ENV
+
+    service = find_service(config)
+    if service is None:
+        return False
+    from alma_graph.service.proxy import run
+
+    logging.basicConfig(level="WARNING", stream=sys.stderr)
+    print(f"alma-graph mcp: relaying to the service at {service.url}", file=sys.stderr, flush=True)
+    run(service, os.environ.get(SERVICE_TOKEN_ENV) or None)
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     from alma_graph.interfaces.exitcodes import exit_code_for
 
     parser = add_arguments(argparse.ArgumentParser(prog="python -m alma_graph.mcp", description=__doc__.splitlines()[0]))
     args = parser.parse_args(argv)
     try:
+        if args.transport == "stdio" and _relay_to_service(args.config):
+            return 0
         serve(args.config, args.transport, args.host, args.port, args.log_level, args.allow_paths)
     except ALMAGraphError as exc:
         print(f"alma-graph mcp: {type(exc).__name__}: {exc}", file=sys.stderr)
