@@ -527,5 +527,13 @@ def bench(args: tuple[str, ...]) -> None:
     sys.exit(subprocess.call([sys.executable, str(script), *args]))
 
 
+def _register_claude_code() -> None:
+    from alma_graph.service.claude_code import add_commands
+
+    add_commands(main, open_store=_open_store, run_tool=run_tool, fail=_fail)
+
+
+_register_claude_code()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

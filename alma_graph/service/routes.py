@@ -173,7 +173,7 @@ def update_memory(memory_id: MemoryId, body: s.MemoryPatch, svc: ServiceDep, who
 
 @router.get("/memories/{memory_id}/history", response_model=s.History, tags=["memories"])
 def memory_history(memory_id: MemoryId, svc: ServiceDep, who: ClientDep, agent: AgentQuery) -> dict[str, Any]:
-    """Every version of a memory, oldest first."""
+    """Every version of a memory, newest first."""
     who.authorize(agent=agent)
     return {"memory_id": memory_id, "versions": [_memory(m) for m in svc.run(lambda alma: alma.history(memory_id, agent))]}
 

@@ -61,6 +61,16 @@ def project_folder(config: str | os.PathLike) -> Path:
     return path.parent.parent if path.parent.name == ".alma" else path.parent
 
 
+def default_roots(config: str | os.PathLike) -> list[Path]:
+    """What alma_ingest may read by default: the project folder, and this project's Claude Code
+    transcripts (the Stop hook ingests them; see service/install.py)."""
+    import re
+
+    project = project_folder(config)
+    transcripts = Path.home() / ".claude" / "projects" / re.sub(r"[^A-Za-z0-9]", "-", str(project))
+    return [project] + ([transcripts] if transcripts.is_dir() else [])
+
+
 def warm_up(alma: "ALMA") -> None:
     """Load the embedding model, spaCy and the indexes now, not on the first request."""
     alma.retrieve("Warm up the models before the first request", WARM_UP_AGENT, top_k=1)
@@ -79,7 +89,7 @@ def serve(config: str | os.PathLike, host: str = DEFAULT_HOST, port: int = 0,
     logging.basicConfig(level=log_level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     settings = load_config(config)
     clients = Clients(settings.server.clients, host)  # refuses a public address without clients
-    roots = [Path(p).expanduser().resolve() for p in (allow_paths or [project_folder(config)])]
+    roots = [Path(p).expanduser().resolve() for p in (allow_paths or default_roots(config))]
     for root in roots:
         if not root.is_dir():
             raise ConfigError(f"--allow-path {root}: not a directory")

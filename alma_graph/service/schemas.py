@@ -121,7 +121,7 @@ class MemoryPage(BaseModel):
 
 class History(BaseModel):
     memory_id: str
-    versions: list[Memory] = Field(description="Oldest first; the last one is current.")
+    versions: list[Memory] = Field(description="Newest first: the current version, then the ones it superseded.")
 
 
 class Deleted(BaseModel):
