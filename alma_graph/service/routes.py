@@ -206,7 +206,7 @@ def graph(svc: ServiceDep, who: ClientDep, agent: AgentQuery,
           center: Annotated[str | None, Query(description="An entity name or a memory id (default: the whole "
                                                           "visible graph, up to limit nodes).")] = None,
           hops: Annotated[int, Query(ge=1, le=4)] = 1,
-          limit: Annotated[int, Query(ge=1, le=5000)] = 200) -> dict[str, Any]:
+          limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict[str, Any]:
     """The subgraph the agent may see around an entity or memory, as nodes and edges."""
     who.authorize(agent=agent)
     return to_jsonable(svc.run(lambda alma: alma.graph(agent, center=center, hops=hops, limit=limit)))
