@@ -486,9 +486,12 @@ def serve(ctx: click.Context, config: Path, host: str, port: int, allow_paths: t
               show_default=True)
 def serve_mcp(config: Path, transport: str, host: str, port: int, allow_paths: tuple[str, ...], log_level: str) -> None:
     """The MCP server (stdio, or Streamable HTTP at /mcp). See docs/mcp.md."""
+    from alma_graph.mcp.server import relay_to_service
     from alma_graph.mcp.server import serve as serve_mcp_server
 
     try:
+        if transport == "stdio" and relay_to_service(config):  # a knowledge service owns the store
+            return
         serve_mcp_server(config, transport, host, port, log_level, list(allow_paths) or None)
     except ALMAGraphError as exc:
         _fail(exc, False)

@@ -265,3 +265,21 @@ def test_a_second_serve_on_the_same_store_is_refused(service):
     assert result.returncode == 5
     assert f"pid {service.info['pid']}" in result.stderr and service.url in result.stderr
     assert json.loads(service.discovery.read_text())["pid"] == service.info["pid"]  # the running one's file stays
+
+
+def test_the_curl_examples_of_docs_service_md_run(service, tmp_path):
+    """Every shell block of the Routes section, in order, as one script (they share $ID)."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "service.md").read_text()
+    routes = text.split("## Routes", 1)[1].split("\n## ", 1)[0]
+    blocks = [b for b in re.findall(r"```bash\n(.*?)```", routes, flags=re.S) if not b.startswith("export ")]
+    assert sum(b.count("curl ") for b in blocks) >= 16
+    script = tmp_path / "examples.sh"
+    script.write_text("set -euo pipefail\n" + "\n".join(blocks))
+    result = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=300,
+                            env=service_env(ALMA_GRAPH_URL=service.url, ALMA_GRAPH_TOKEN=TOKENS["admin"]))
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert '"error"' not in result.stdout
+    assert "Accounts at Acme lock after 3 failed logins" in result.stdout  # the history shows the new version

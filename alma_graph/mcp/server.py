@@ -285,7 +285,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
-def _relay_to_service(config: Path) -> bool:
+def relay_to_service(config: Path) -> bool:
     """When a knowledge service owns this store, relay stdio to it instead of opening the store
     (docs/service.md); False when there is none."""
     from alma_graph.service.client import find_service
@@ -308,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = add_arguments(argparse.ArgumentParser(prog="python -m alma_graph.mcp", description=__doc__.splitlines()[0]))
     args = parser.parse_args(argv)
     try:
-        if args.transport == "stdio" and _relay_to_service(args.config):
+        if args.transport == "stdio" and relay_to_service(args.config):
             return 0
         serve(args.config, args.transport, args.host, args.port, args.log_level, args.allow_paths)
     except ALMAGraphError as exc:
