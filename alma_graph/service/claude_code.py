@@ -37,7 +37,6 @@ def add_commands(group: click.Group, open_store: Callable[[Path, bool], Any], ru
     def install() -> None:
         """Connect a tool to alma-graph."""
 
-
     @install.command("claude-code")
     @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
                   help="The project folder (where .mcp.json goes).")
@@ -68,11 +67,9 @@ def add_commands(group: click.Group, open_store: Callable[[Path, bool], Any], ru
         if not dry_run:
             apply(changes)
 
-
     @group.group()
     def hook() -> None:
         """Claude Code hooks (written by `alma-graph install claude-code --hooks`); they read the hook's JSON on stdin."""
-
 
     def _run_hook(config: Path, call: Callable[[Any], str | None]) -> None:
         """A hook must never block the user's session: failures go to stderr and exit 0."""
@@ -85,7 +82,6 @@ def add_commands(group: click.Group, open_store: Callable[[Path, bool], Any], ru
         if out:
             click.echo(out)
 
-
     @hook.command("prompt")
     @click.option("--agent", "-a", required=True)
     @click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_CONFIG)
@@ -97,7 +93,6 @@ def add_commands(group: click.Group, open_store: Callable[[Path, bool], Any], ru
             return
         _run_hook(config, lambda alma: run_tool(alma, "alma_retrieve", task=prompt[:4000], agent=agent,
                                                 max_tokens=max_tokens)["prompt"])
-
 
     @hook.command("stop")
     @click.option("--agent", "-a", required=True)
