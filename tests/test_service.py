@@ -148,6 +148,10 @@ def test_rest_routes_round_trip(service):
         erased = http.delete(f"/v1/memories/{newer['id']}", params={"agent": "qa", "hard": "true"}).json()
         assert erased["hard"] is True
         error(http.get(f"/v1/memories/{newer['id']}", params={"agent": "qa"}), 404, "MemoryNotFoundError")
+        every = http.get("/v1/memories", params={"agent": "qa", "include_archived": "true", "limit": 1000}).json()
+        assert not {newer["id"], fact["id"]} & {m["id"] for m in every["items"]}  # both versions erased
+        exact = http.post("/v1/retrieve", json={"task": "Acme accounts lock after failed logins", "agent": "qa"}).json()
+        assert "Acme accounts lock" not in json.dumps(exact)
         error(http.delete("/v1/users/dana"), 422, "ValidationError")  # erasure needs hard=true
         gone = http.delete("/v1/users/dana", params={"hard": "true"}).json()
         assert gone["user_id"] == "dana" and gone["memories"] >= 1
