@@ -79,7 +79,7 @@ def _fail(error: BaseException, as_json: bool) -> None:
     sys.exit(code)
 
 
-def run_tool(alma: Any, name: str, **arguments: Any) -> dict[str, Any]:
+def run_tool(alma: Any, name: str, /, **arguments: Any) -> dict[str, Any]:
     """Run a registry tool here, or on the service when ``alma`` is a service client
     (without importing the registry: the thin path stays light)."""
     remote = getattr(alma, "call_tool", None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,7 @@ from alma_graph.service.routes import Service, router
 
 if TYPE_CHECKING:
     from alma_graph.alma import ALMA
-    from alma_graph.tools import ToolSpec
+    from alma_graph.interfaces.tools import ToolSpec
 
 log = logging.getLogger("alma_graph.service")
 MCP_PATH = "/mcp"
@@ -53,7 +54,8 @@ def create_app(alma: "ALMA", clients: Clients, host: str = "127.0.0.1",
 
     lock = lock or threading.Lock()
     roots = [Path(p).expanduser().resolve() for p in (allowed_paths or [])]
-    mcp = build_server(alma, roots, lock, guard=_mcp_guard)
+    mcp_roots: list[str | os.PathLike[str]] = list(roots)
+    mcp = build_server(alma, mcp_roots, lock, guard=_mcp_guard)
     mcp_app = mcp.streamable_http_app(streamable_http_path=MCP_PATH, host=host)
 
     @contextlib.asynccontextmanager

@@ -49,7 +49,7 @@ def add_commands(group: click.Group, open_store: Callable[[Path, bool], Any], ru
     def install_claude_code(project: Path, config: Path, hooks: bool, agent: str, dry_run: bool) -> None:
         """Write or merge .mcp.json (and with --hooks .claude/settings.json); running it again changes nothing."""
         from alma_graph.service.install import apply, plan
-        from alma_graph.validation import check_name
+        from alma_graph.memory.validation import check_name
 
         try:
             check_name(agent)
@@ -74,7 +74,7 @@ def add_commands(group: click.Group, open_store: Callable[[Path, bool], Any], ru
     def _run_hook(config: Path, call: Callable[[Any], str | None]) -> None:
         """A hook must never block the user's session: failures go to stderr and exit 0."""
         try:
-            with _open_store(config, local=False) as alma:
+            with _open_store(config, False) as alma:
                 out = call(alma)
         except ALMAGraphError as exc:
             click.echo(f"alma-graph hook: {type(exc).__name__}: {exc}", err=True)
@@ -102,7 +102,11 @@ def add_commands(group: click.Group, open_store: Callable[[Path, bool], Any], ru
         transcript = _hook_input().get("transcript_path")
         if not transcript or not Path(transcript).is_file():
             return
-        _run_hook(config, lambda alma: run_tool(alma, "alma_ingest", path=str(Path(transcript).resolve()), agent=agent,
-                                                source="conversations", format="claude_code") and None)
+
+        def record(alma: Any) -> None:
+            run_tool(alma, "alma_ingest", path=str(Path(transcript).resolve()), agent=agent, source="conversations",
+                     format="claude_code")
+
+        _run_hook(config, record)
 
 

@@ -30,6 +30,7 @@ class ServiceClient:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise StorageError(f"{discovery.URL_ENV}={url!r} is not an http(s) URL like http://127.0.0.1:8766")
         self.url = url.rstrip("/")
+        self._host: str = parts.hostname
         self._parts = parts
         self._token = token
         self._timeout = timeout
@@ -38,7 +39,7 @@ class ServiceClient:
     def _connect(self) -> http.client.HTTPConnection:
         if self._connection is None:
             kind = http.client.HTTPSConnection if self._parts.scheme == "https" else http.client.HTTPConnection
-            self._connection = kind(self._parts.hostname, self._parts.port, timeout=self._timeout)
+            self._connection = kind(self._host, self._parts.port, timeout=self._timeout)
         return self._connection
 
     def request(self, method: str, path: str, body: Any = None) -> Any:

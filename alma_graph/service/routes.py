@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 
 from alma_graph.errors import AccessDeniedError, UnknownToolError, ValidationError
-from alma_graph.serialize import memory_to_dict, slice_to_dict, to_jsonable
+from alma_graph.interfaces.serialize import memory_to_dict, slice_to_dict, to_jsonable
 from alma_graph.service import schemas as s
 from alma_graph.service.auth import Client, check_tool_call
-from alma_graph.tools import TOOLS
+from alma_graph.interfaces.tools import TOOLS
 
 if TYPE_CHECKING:
     from alma_graph.alma import ALMA

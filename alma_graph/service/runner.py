@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alma_graph.config import project_folder
 from alma_graph.errors import ConfigError
 from alma_graph.service import discovery
 from alma_graph.service.auth import Clients
@@ -56,17 +57,12 @@ def url_for(host: str, port: int) -> str:
     return f"http://[{host.strip('[]')}]:{port}" if ":" in host.strip("[]") else f"http://{host}:{port}"
 
 
-def project_folder(config: str | os.PathLike) -> Path:
-    path = Path(config).resolve()
-    return path.parent.parent if path.parent.name == ".alma" else path.parent
-
-
 def default_roots(config: str | os.PathLike) -> list[Path]:
     """What alma_ingest may read by default: the project folder, and this project's Claude Code
     transcripts (the Stop hook ingests them; see service/install.py)."""
     import re
 
-    project = project_folder(config)
+    project = project_folder(Path(config).resolve())
     transcripts = Path.home() / ".claude" / "projects" / re.sub(r"[^A-Za-z0-9]", "-", str(project))
     return [project] + ([transcripts] if transcripts.is_dir() else [])
 

@@ -184,7 +184,7 @@ class ErrorResponse(BaseModel):
     error: ErrorDetail
 
 
-ERRORS = {status: {"model": ErrorResponse, "description": text} for status, text in {
+ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorResponse, "description": text} for status, text in {
     401: "No or an unknown bearer token.",
     403: "The client may not act as that agent or user, or may not write; or the agent's scope forbids it.",
     404: "No such memory, agent or entity (visible to the agent).",
