@@ -198,9 +198,11 @@ def test_mcp_over_http_applies_the_clients_rights(service):
         other = await client.call_tool("alma_retrieve", {"task": "login form", "agent": "dev"})
         user = await client.call_tool("alma_add_preference", {"user_id": "erin", "category": "x", "preference": "y"})
         everyone = await client.call_tool("alma_forget", {"older_than_days": 10000})
-        return names, own, other, user, everyone
+        config = (await client.read_resource("alma://config")).contents[0].text
+        return names, own, other, user, everyone, config
 
-    names, own, other, user, everyone = mcp_call(service.url, TOKENS["qa_bot"], calls)
+    names, own, other, user, everyone, config = mcp_call(service.url, TOKENS["qa_bot"], calls)
+    assert "qa_bot" in config and not any(token in config for token in TOKENS.values())  # tokens redacted
     assert {"alma_retrieve", "alma_learn", "alma_get", "alma_erase_user", "alma_graph"} <= names
     assert not own.is_error and own.structured_content["agent"] == "qa"
     for refused in (other, user, everyone):
