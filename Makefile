@@ -1,5 +1,5 @@
 # The two entry points of the README. Both create or reuse .venv first.
-.PHONY: demo test bench
+.PHONY: demo test bench mutation
 
 demo:
 	./scripts/bootstrap.sh
@@ -12,3 +12,8 @@ test:
 bench:
 	./scripts/bootstrap.sh
 	.venv/bin/python benchmarks/retrieve_latency.py
+
+# By hand, not in CI: which changes to retrieval / learning / scope / validation no test notices.
+mutation:
+	./scripts/bootstrap.sh
+	./scripts/mutation.sh
