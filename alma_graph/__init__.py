@@ -17,6 +17,7 @@ from alma_graph.errors import (
     ALMAGraphError,
     ConfigError,
     EmbeddingError,
+    ExtractionError,
     EntityNotFoundError,
     MemoryNotFoundError,
     ScopeViolationError,
@@ -54,7 +55,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "ALMA", "ALMAConfig", "load_config", "ALMAGraphError", "ConfigError", "EmbeddingError",
+    "ALMA", "ALMAConfig", "load_config", "ALMAGraphError", "ConfigError", "EmbeddingError", "ExtractionError",
     "EntityNotFoundError", "MemoryNotFoundError", "ScopeViolationError", "StorageError", "UnknownAgentError", "ValidationError",
     "WorkflowNotFoundError", "SessionNotFoundError",
     "AntiPattern", "DomainKnowledge", "Heuristic", "MemoryKind", "MemorySlice", "Outcome", "UserPreference",

@@ -50,3 +50,7 @@ class WorkflowNotFoundError(ALMAGraphError, LookupError):
 
 class SessionNotFoundError(ALMAGraphError, LookupError):
     """No session with that id was started by the agent."""
+
+
+class ExtractionError(ALMAGraphError, RuntimeError):
+    """The spaCy pipeline for entity extraction could not be loaded."""
