@@ -5,9 +5,10 @@ demo:
 	./scripts/bootstrap.sh
 	.venv/bin/python -m alma_graph.demo
 
+# With branch coverage, subprocesses (CLI, MCP server) included: the report shows the gaps.
 test:
 	./scripts/bootstrap.sh
-	./scripts/test.sh
+	./scripts/test.sh --cov=alma_graph --cov-branch --cov-report=term
 
 bench:
 	./scripts/bootstrap.sh

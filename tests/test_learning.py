@@ -40,13 +40,15 @@ def test_three_similar_successes_make_exactly_one_heuristic(alma):
 
 
 def test_six_similar_successes_reinforce_one_heuristic(alma):
+    confidences = []
     for task in LOGIN_TASKS:
         alma.learn("qa", task, True, STRATEGY, task_type="form_testing")
+        confidences += [r["confidence"] for r in heuristics(alma)]
     [row] = heuristics(alma)
     assert row["occurrence_count"] == 6 and row["success_count"] == 6
     assert len(alma.store.targets(Edge.DERIVED_FROM, row["id"])) == 6
-    three_confidence = (3 + 1) / (3 + 2)
-    assert row["confidence"] > three_confidence  # more evidence, more confidence
+    assert len(confidences) == 4  # one heuristic from the third success on, reinforced by each later one
+    assert all(a < b for a, b in zip(confidences, confidences[1:])) and confidences[-1] < 1  # more evidence, more confidence
 
 
 def test_a_similar_failure_counts_against_the_heuristic(alma):
