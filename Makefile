@@ -1,4 +1,4 @@
-# The two entry points of the README. Both create or reuse .venv first.
+# The README's entry points. Each creates or reuses .venv first.
 .PHONY: demo test bench mutation
 
 demo:

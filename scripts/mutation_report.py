@@ -1,6 +1,7 @@
 """Survivors per module after `scripts/mutation.sh` (reads mutmut's results in mutants/).
 
-Argument: the mutant-name glob of the run (only those mutants are counted)."""
+Arguments: the mutant-name globs of the run (only those mutants are counted).
+Writes the names of the mutants it checked to mutants/checked.txt (for MUTATION_NAMES_FILE)."""
 
 from __future__ import annotations
 
@@ -15,21 +16,25 @@ from mutmut.stats import status_by_exit_code
 STATUSES = ("killed", "survived", "timeout", "no tests", "not checked")
 
 
-def main(sample: str = "*") -> int:
+def main(*samples: str) -> int:
+    samples = samples or ("*",)
+    checked = []
     rows = []
     survivors = []
     for meta in sorted(Path("mutants").rglob("*.py.meta")):
         codes = {name: code for name, code in json.loads(meta.read_text())["exit_code_by_key"].items()
-                 if fnmatch.fnmatch(name, sample)}
+                 if any(fnmatch.fnmatch(name, s) for s in samples)}
         if not codes:
             continue
         counts = Counter(status_by_exit_code[code] for code in codes.values())
         module = str(meta.relative_to("mutants"))[: -len(".py.meta")].replace("/", ".")
         rows.append((module, counts))
+        checked += sorted(name for name, code in codes.items() if code is not None)
         survivors += sorted(name for name, code in codes.items() if status_by_exit_code[code] == "survived")
     if not rows:
         print("no mutation results in mutants/")
         return 1
+    Path("mutants/checked.txt").write_text("".join(f"{name}\n" for name in checked))
     print(f"{'module':32}" + "".join(f"{s:>13}" for s in STATUSES))
     for module, counts in rows:
         print(f"{module:32}" + "".join(f"{counts.get(s, 0):>13}" for s in STATUSES))

@@ -111,10 +111,13 @@ def test_scope_holds_in_every_signal(make_alma):
 
 def test_recipes_are_named_and_unknown_ones_rejected(make_alma):
     alma = make_alma(retrieval={"recipe": "bm25_only", "recipes": {
-        "lexical_heavy": {"signals": {"dense": {"n": 10, "weight": 0.2}, "bm25": {"n": 10, "weight": 2.0}}}}})
+        "lexical_heavy": {"signals": {"dense": {"n": 10, "weight": 0.2}, "bm25": {"n": 10, "weight": 2.0}}},
+        "meaning_only": {"signals": {"dense": {"n": 10}}}}})
     alma.add_knowledge("dev", "x", "The zebrafish tank needs cleaning every Tuesday.")
     [custom] = alma.retrieve("zebrafish tank", "dev", recipe="lexical_heavy", explain=True).domain_knowledge
     assert custom.explain["recipe"] == "lexical_heavy" and set(custom.explain["signals"]) == {"dense", "bm25"}
+    [dense] = alma.retrieve("zebrafish tank", "dev", recipe="meaning_only", explain=True).domain_knowledge
+    assert set(dense.explain["signals"]) == {"dense"}  # the words match too, but this recipe does not look
     [default] = alma.retrieve("zebrafish tank", "dev", explain=True).domain_knowledge  # the config's recipe
     assert default.explain["recipe"] == "bm25_only" and set(default.explain["signals"]) == {"bm25"}
     with pytest.raises(ValidationError, match="unknown recipe"):
