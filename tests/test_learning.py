@@ -161,9 +161,11 @@ def test_what_is_learned_carries_its_text_and_times(alma):
     confidences = []
     for task in SIGNUP_FAILURES:
         alma.learn("qa", task, False, SLEEP, task_type="form_testing", error_message="flaky")
-        confidences += [r["confidence"] for r in anti_patterns(alma)]
+        rows = anti_patterns(alma)
+        assert all(recent(r["last_seen"]) for r in rows)  # seen when made, and each time again
+        confidences += [r["confidence"] for r in rows]
     [anti] = anti_patterns(alma)
-    assert SLEEP in anti["pattern"] and recent(anti["last_seen"])
+    assert SLEEP in anti["pattern"]
     assert 0.5 < confidences[0] < confidences[1] < 1  # two failures already make it more likely than not
     # the agent's own memory, linked from the agent as its direct writes are
     from alma_graph.graph_model import agent_key
@@ -196,3 +198,13 @@ def test_the_alternative_comes_from_the_same_task_type(alma):
         alma.learn("qa", task, False, SLEEP, task_type="form_testing", error_message="flaky")
     [anti] = anti_patterns(alma)
     assert anti["better_alternative"] is None  # the only heuristic is about api_testing
+
+
+def test_a_later_heuristic_of_another_task_type_is_not_offered(alma):
+    for task in SIGNUP_FAILURES[:2]:
+        alma.learn("qa", task, False, SLEEP, task_type="form_testing", error_message="flaky")
+    for task in LOGIN_TASKS[:3]:
+        alma.learn("qa", task, True, STRATEGY, task_type="api_testing")
+    assert len(heuristics(alma)) == 1
+    [anti] = anti_patterns(alma)
+    assert anti["better_alternative"] is None
