@@ -200,11 +200,16 @@ def test_the_alternative_comes_from_the_same_task_type(alma):
     assert anti["better_alternative"] is None  # the only heuristic is about api_testing
 
 
-def test_a_later_heuristic_of_another_task_type_is_not_offered(alma):
+def test_a_later_heuristic_is_offered_only_to_its_own_task_type(alma):
+    for task in LOGIN_TASKS[:4]:  # a well-supported heuristic about api_testing
+        alma.learn("qa", task, True, STRATEGY, task_type="api_testing")
     for task in SIGNUP_FAILURES[:2]:
         alma.learn("qa", task, False, SLEEP, task_type="form_testing", error_message="flaky")
-    for task in LOGIN_TASKS[:3]:
-        alma.learn("qa", task, True, STRATEGY, task_type="api_testing")
-    assert len(heuristics(alma)) == 1
     [anti] = anti_patterns(alma)
     assert anti["better_alternative"] is None
+    other = "Fill every field with its longest valid value first"
+    for task in LOGIN_TASKS[:3]:  # a newer, less supported one about form_testing
+        alma.learn("qa", task, True, other, task_type="form_testing")
+    assert len(heuristics(alma)) == 2
+    [anti] = anti_patterns(alma)
+    assert anti["better_alternative"] == other
