@@ -20,6 +20,7 @@ from alma_graph.errors import (
     AmbiguousIdError,
     ConfigError,
     EmbeddingError,
+    ExtractionError,
     EntityNotFoundError,
     MemoryNotFoundError,
     NotFoundError,
@@ -59,7 +60,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "ALMA", "ALMAConfig", "load_config", "ALMAGraphError", "ConfigError", "EmbeddingError",
+    "ALMA", "ALMAConfig", "load_config", "ALMAGraphError", "ConfigError", "EmbeddingError", "ExtractionError",
     "EntityNotFoundError", "MemoryNotFoundError", "ScopeViolationError", "StorageError", "UnknownAgentError", "ValidationError",
     "WorkflowNotFoundError", "SessionNotFoundError", "NotFoundError", "AmbiguousIdError", "MemoryPage", "AccessDeniedError", "AuthenticationError",
     "AntiPattern", "DomainKnowledge", "Heuristic", "MemoryKind", "MemorySlice", "Outcome", "UserPreference",

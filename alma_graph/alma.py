@@ -445,4 +445,5 @@ class ALMA:
     async_add_domain_knowledge = _async_twin(add_domain_knowledge)
     async_get_stats = _async_twin(get_stats)
     async_reindex = _async_twin(reindex)
+    async_agents = _async_twin(agents)
     async_close = _async_twin(close)

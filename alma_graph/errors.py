@@ -70,3 +70,7 @@ class AuthenticationError(AccessDeniedError):
 
 class UnknownToolError(ALMAGraphError, LookupError):
     """No registry tool has that name."""
+
+
+class ExtractionError(ALMAGraphError, RuntimeError):
+    """The spaCy pipeline for entity extraction could not be loaded."""

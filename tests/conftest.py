@@ -19,11 +19,23 @@ from alma_graph import ALMA
 from alma_graph.indexes.embeddings import Embedder
 
 IN_CI = bool(os.environ.get("CI"))
-BACKENDS = [b for b in os.environ.get("ALMA_GRAPH_TEST_BACKENDS", "kuzu,neo4j").split(",") if b]
+ALL_BACKENDS = ("kuzu", "neo4j")
+BACKENDS = [b for b in os.environ.get("ALMA_GRAPH_TEST_BACKENDS", ",".join(ALL_BACKENDS)).split(",") if b]
+
+
+def check_backends(backends: list[str], in_ci: bool) -> None:
+    """Unknown names are typos; in CI a narrowed set would drop the contract suite's other half."""
+    unknown = sorted(set(backends) - set(ALL_BACKENDS))
+    if unknown:
+        raise pytest.UsageError(f"ALMA_GRAPH_TEST_BACKENDS: unknown backend(s) {unknown}; use {list(ALL_BACKENDS)}")
+    if in_ci and sorted(set(backends)) != sorted(ALL_BACKENDS):
+        raise pytest.UsageError(f"ALMA_GRAPH_TEST_BACKENDS={','.join(backends)} with CI set: CI runs every test "
+                                f"on both backends; unset it")
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "kuzu_only: the test is about the embedded Kuzu store itself")
+    check_backends(BACKENDS, IN_CI)
 
 
 def pytest_generate_tests(metafunc):

@@ -282,7 +282,7 @@ def test_locomo_runner_end_to_end(tmp_path, capsys):
     written = json.loads(out.read_text())
     assert written["benchmark"] == "locomo" and written["results"] == json.loads(json.dumps(payload["results"]))
     recipes = written["config"]["recipes_run"]
-    assert recipes and recipes == (list(_harness.RECIPES) if _harness.supports_recipes() else ["default"])
+    assert recipes == ["similarity_only", "bm25_only", "dense_bm25", "dense_bm25_graph", "hybrid"]
     conv = written["data"]["conversations"][0]
     assert conv["excluded"] == {"category 5": 1} and conv["scored"] == 3 and conv["turns"] == 11
     for recipe in recipes:
@@ -294,10 +294,39 @@ def test_locomo_runner_end_to_end(tmp_path, capsys):
         assert result["errors"]["count"] == 0, result["errors"]
     records = {r["qa_index"]: r for r in written["per_question"]}
     assert set(records) == {0, 1, 2}
+    assert records[0]["evidence"] == ["D1:3"] and records[1]["evidence"] == ["D1:5", "D2:2"]  # from the fixture
+    ranks_seen = set()
+    for record in records.values():  # each metric agrees with where the evidence actually ranked
+        for recipe in recipes:
+            ranks = [r or math.inf for r in record["evidence_ranks"][recipe]]
+            ranks_seen.update(ranks)
+            metrics = record["metrics"][recipe]
+            for k in (1, 5, 10):
+                assert metrics[f"recall_any@{k}"] == float(min(ranks) <= k), (record["qa_index"], recipe, k)
+            assert metrics["recall_all@5"] == float(max(ranks) <= 5)
+    assert ranks_seen - {1}  # not every evidence turn ranks first: the checks above can fail
     for recipe in recipes:  # "What breed is Alice's puppy Biscuit?" — the corgi turn
         assert records[0]["metrics"][recipe]["recall_any@5"] == 1.0, recipe
     printed = capsys.readouterr().out
     assert "recall_any@5 per category" in printed and "Multi-hop (category 1)" in printed
+
+
+@pytest.mark.parametrize("ranked, evidence, expected", [
+    # evidence at rank 3 of 12, in session 2 (which also holds rank 1)
+    (["D2:7", "D1:1", "D2:1", "D3:1", "D3:2", "D3:3", "D3:4", "D3:5", "D3:6", "D3:7", "D3:8", "D3:9"], ["D2:1"],
+     {"recall_any@1": 0.0, "recall_any@5": 1.0, "recall_any@10": 1.0, "recall_all@5": 1.0, "recall_all@10": 1.0,
+      "session_recall_any@5": 1.0, "ndcg@10": 0.5}),  # 1/log2(3+1) over the ideal 1
+    # two evidence turns at ranks 1 and 7: any@1 yes, all@5 no, all@10 yes
+    (["D1:1", "D4:1", "D4:2", "D4:3", "D4:4", "D4:5", "D2:2"], ["D1:1", "D2:2"],
+     {"recall_any@1": 1.0, "recall_any@5": 1.0, "recall_any@10": 1.0, "recall_all@5": 0.0, "recall_all@10": 1.0,
+      "session_recall_any@5": 1.0, "ndcg@10": (1 + 1 / 3) / (1 + 1 / math.log2(3))}),
+    # nothing relevant retrieved, not even from its session
+    (["D4:1", "D4:2"], ["D2:2"],
+     {"recall_any@1": 0.0, "recall_any@5": 0.0, "recall_any@10": 0.0, "recall_all@5": 0.0, "recall_all@10": 0.0,
+      "session_recall_any@5": 0.0, "ndcg@10": 0.0}),
+])
+def test_locomo_scores_hand_computed_cases(ranked, evidence, expected):
+    assert locomo.score(ranked, evidence) == pytest.approx(expected)
 
 
 def test_longmemeval_runner_end_to_end(tmp_path):

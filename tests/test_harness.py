@@ -10,7 +10,6 @@ import pytest
 from alma_graph import ScopeViolationError, ValidationError
 from alma_graph.config import parse_config
 from alma_graph.interfaces.harness import SCHEMAS, Agent, Context, Harness, LLMResponse, Setting, Tool, create_harness, get_schema
-from alma_graph.models import estimate_tokens
 
 from conftest import snapshot
 
@@ -134,7 +133,7 @@ def test_wake_up_layers_fit_the_budget(make_alma):
     context = alma.wake_up("dev", user_id="dana", query="login form email validation", max_tokens=400)
     assert [layer.name for layer in context.layers] == ["identity", "essential_story", "on_demand"]
     prompt = context.to_prompt()
-    assert estimate_tokens(prompt) <= 400 and context.tokens <= 400
+    assert len(prompt) <= 4 * 400 and context.tokens <= 400  # about four characters a token
     assert prompt.startswith("## Identity\nYou are dev, working on payments.")
     story = context.layer("essential_story").text
     for expected in ("Ran the suite -> 2 failures", "Fix the selectors", "Boundary values on every field",
@@ -143,6 +142,7 @@ def test_wake_up_layers_fit_the_budget(make_alma):
     assert "## Recall" in context.layer("on_demand").text
 
     small = alma.wake_up("dev", max_tokens=60)
-    assert estimate_tokens(small.to_prompt()) <= 60 and small.layers[0].name == "identity"
+    assert 0 < len(small.to_prompt()) <= 4 * 60 and small.layers[0].name == "identity"
+    assert len(small.to_prompt()) < len(prompt)  # the smaller budget leaves things out
     with pytest.raises(ValidationError, match="max_tokens"):
         alma.wake_up("dev", max_tokens=10)

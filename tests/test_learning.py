@@ -40,13 +40,15 @@ def test_three_similar_successes_make_exactly_one_heuristic(alma):
 
 
 def test_six_similar_successes_reinforce_one_heuristic(alma):
+    confidences = []
     for task in LOGIN_TASKS:
         alma.learn("qa", task, True, STRATEGY, task_type="form_testing")
+        confidences += [r["confidence"] for r in heuristics(alma)]
     [row] = heuristics(alma)
     assert row["occurrence_count"] == 6 and row["success_count"] == 6
     assert len(alma.store.targets(Edge.DERIVED_FROM, row["id"])) == 6
-    three_confidence = (3 + 1) / (3 + 2)
-    assert row["confidence"] > three_confidence  # more evidence, more confidence
+    assert len(confidences) == 4  # one heuristic from the third success on, reinforced by each later one
+    assert all(a < b for a, b in zip(confidences, confidences[1:])) and confidences[-1] < 1  # more evidence, more confidence
 
 
 def test_a_similar_failure_counts_against_the_heuristic(alma):
@@ -134,3 +136,80 @@ def test_outcome_strings_and_metadata_round_trip(alma):
     [found] = alma.retrieve("deploy staging", "qa").outcomes
     assert found.id == outcome.id and found.metadata == {"ticket": "QA-12", "tags": ["deploy"]}
     assert found.timestamp == when
+
+
+SLEEP = "Wait with fixed sleep() calls before clicking"
+SIGNUP_FAILURES = ("Test the signup form submit button", "Test the signup form after submitting",
+                   "Test the signup form error banner")
+
+
+def recent(when) -> bool:
+    from datetime import datetime, timedelta, timezone
+
+    return when is not None and datetime.now(timezone.utc) - when < timedelta(minutes=10)
+
+
+def test_what_is_learned_carries_its_text_and_times(alma):
+    for task in LOGIN_TASKS[:3]:
+        alma.learn("qa", task, True, STRATEGY, task_type="form_testing")
+    [heuristic] = heuristics(alma)
+    assert recent(heuristic["last_validated"])  # a heuristic is validated by the successes it came from
+    alma.learn("qa", LOGIN_TASKS[3], True, STRATEGY, task_type="form_testing")
+    [heuristic] = heuristics(alma)
+    assert recent(heuristic["last_validated"])
+
+    confidences = []
+    for task in SIGNUP_FAILURES:
+        alma.learn("qa", task, False, SLEEP, task_type="form_testing", error_message="flaky")
+        rows = anti_patterns(alma)
+        assert all(recent(r["last_seen"]) for r in rows)  # seen when made, and each time again
+        confidences += [r["confidence"] for r in rows]
+    [anti] = anti_patterns(alma)
+    assert SLEEP in anti["pattern"]
+    assert 0.5 < confidences[0] < confidences[1] < 1  # two failures already make it more likely than not
+    # the agent's own memory, linked from the agent as its direct writes are
+    from alma_graph.graph_model import agent_key
+
+    learned = set(alma.store.targets(Edge.LEARNED, agent_key(alma.store.project_id, "qa")))
+    assert {heuristic["id"], anti["id"]} <= learned
+
+
+def test_only_the_agents_own_live_successes_count(make_alma):
+    alma = make_alma(agents={"qa": {}, "other": {}})
+    for task in LOGIN_TASKS[:2]:
+        alma.learn("other", task, True, STRATEGY, task_type="form_testing")
+    alma.learn("qa", LOGIN_TASKS[2], True, STRATEGY, task_type="form_testing")
+    assert heuristics(alma, "qa") == [] and heuristics(alma, "other") == []  # 1 + 2, never 3 of one agent
+
+    archived = alma.learn("qa", LOGIN_TASKS[3], True, STRATEGY, task_type="form_testing")
+    alma.forget(memory_ids=[archived.id])
+    alma.learn("qa", LOGIN_TASKS[4], True, STRATEGY, task_type="form_testing")
+    assert heuristics(alma, "qa") == []  # the archived success no longer counts
+
+    for task in SIGNUP_FAILURES[:2]:
+        alma.learn("qa", task, False, STRATEGY, task_type="form_testing", error_message="flaky")
+    assert heuristics(alma, "qa") == []  # failures of the same strategy are no successes
+
+
+def test_the_alternative_comes_from_the_same_task_type(alma):
+    for task in LOGIN_TASKS[:3]:
+        alma.learn("qa", task, True, STRATEGY, task_type="api_testing")
+    for task in SIGNUP_FAILURES[:2]:
+        alma.learn("qa", task, False, SLEEP, task_type="form_testing", error_message="flaky")
+    [anti] = anti_patterns(alma)
+    assert anti["better_alternative"] is None  # the only heuristic is about api_testing
+
+
+def test_a_later_heuristic_is_offered_only_to_its_own_task_type(alma):
+    for task in LOGIN_TASKS[:4]:  # a well-supported heuristic about api_testing
+        alma.learn("qa", task, True, STRATEGY, task_type="api_testing")
+    for task in SIGNUP_FAILURES[:2]:
+        alma.learn("qa", task, False, SLEEP, task_type="form_testing", error_message="flaky")
+    [anti] = anti_patterns(alma)
+    assert anti["better_alternative"] is None
+    other = "Fill every field with its longest valid value first"
+    for task in LOGIN_TASKS[:3]:  # a newer, less supported one about form_testing
+        alma.learn("qa", task, True, other, task_type="form_testing")
+    assert len(heuristics(alma)) == 2
+    [anti] = anti_patterns(alma)
+    assert anti["better_alternative"] == other

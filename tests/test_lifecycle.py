@@ -41,12 +41,14 @@ def test_consolidation_keeps_one_survivor_with_provenance_and_loses_nothing(make
     assert [(g.survivor_id, g.merged_ids) for g in preview.groups] == [(older, [newer])]
     assert snapshot(alma) == before  # a dry run writes nothing
 
+    confidence_before = {r["id"]: r["confidence"] for r in alma.store.get_memories([older, newer])}
     report = alma.consolidate("ops", kind="anti_pattern", similarity_threshold=0.85)
     assert report.merged == 1 and report.groups[0].survivor_id == older and report.groups[0].occurrence_count == 4
     [survivor] = alma.store.get_memories([older])
     [merged] = alma.store.get_memories([newer])
     assert not survivor["archived"] and merged["archived"]  # the survivor is never the one archived
-    assert (survivor["occurrence_count"], survivor["confidence"]) == (4, pytest.approx(4 / 5))
+    assert survivor["occurrence_count"] == 4  # 2 + 2 failures
+    assert max(confidence_before.values()) < survivor["confidence"] < 1  # more evidence, more confidence
     assert alma.store.targets(Edge.MERGED_INTO, newer) == [older]
     assert set(alma.store.targets(Edge.DERIVED_FROM, older)) == {o.id for o in first + second}  # provenance moved over
     assert alma.store.targets(Edge.IN_WORKFLOW, older)  # ... and so did the workflow the duplicate came from
@@ -140,25 +142,31 @@ def test_the_lifecycle_decays_reinforces_and_forgets(make_alma):
                                 "forget": {"below_confidence": 0.3}})
     pattern = alma.add_anti_pattern("qa", "Fixed sleep() waits in UI tests", "Flaky on slow CI", task_type="ui")
     fact = alma.add_knowledge("qa", "ui", "The checkout page loads its scripts lazily")
+    unused = alma.add_knowledge("qa", "ui", "The checkout page is served from the edge cache")
     first = alma.run_lifecycle()  # sets the clock; seconds have passed, so almost nothing decays
     assert first.decay.since is None and first.prune.archived == 0
-    alma.record_usage([fact.id, pattern.id], [fact.id], agent="qa")
+    alma.record_usage([fact.id, pattern.id, unused.id], [fact.id], agent="qa")
 
     report = alma.run_lifecycle(now=utcnow() + timedelta(days=10))
-    assert (report.decay.decayed, report.decay.reinforced) == (2, 1)
+    assert (report.decay.decayed, report.decay.reinforced) == (3, 1)
     [p] = alma.store.get_memories([pattern.id])
     [f] = alma.store.get_memories([fact.id])
-    assert f["confidence"] == pytest.approx(0.5 + 0.1 * 0.5, abs=1e-3)  # halved, then reinforced by its use
+    [u] = alma.store.get_memories([unused.id])
+    # one half-life: an unused fact (confidence 1) is at one half; the used one decays as much, then
+    # regains a tenth of the gap to 1 (hand-computed: 0.5 + 0.1 * 0.5)
+    assert u["confidence"] == pytest.approx(0.5, abs=1e-3)
+    assert f["confidence"] == pytest.approx(0.55, abs=1e-3)
     assert p["archived"] and report.prune.archived_ids == [pattern.id]  # 0.5 -> 0.25 < 0.3: forgotten
     assert not f["archived"]
     decay_audit = alma.audit_log("decay")[0]
-    assert set(decay_audit.memory_ids) == {pattern.id, fact.id}
+    assert set(decay_audit.memory_ids) == {pattern.id, fact.id, unused.id}
     assert alma.audit_log("forget")[0].reason == "lifecycle run (manual)"
     assert alma.restore([pattern.id]) == 1
 
     again = alma.run_lifecycle(now=utcnow() + timedelta(days=20))  # runs compose: 10 more days halve it again
+    before = f["confidence"]
     [f] = alma.store.get_memories([fact.id])
-    assert f["confidence"] == pytest.approx(0.55 / 2, abs=1e-3) and fact.id in again.prune.archived_ids
+    assert f["confidence"] == pytest.approx(before / 2, abs=1e-3) and fact.id in again.prune.archived_ids
 
 
 def test_the_schedule_runs_every_n_writes_and_on_open(make_alma, tmp_path):

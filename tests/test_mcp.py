@@ -254,6 +254,89 @@ def test_bad_arguments_are_tool_errors_and_the_server_stays_up(stdio):
     assert ok(tool("alma_health"))["status"] == "ok"  # still serving
 
 
+def test_workflow_and_lifecycle_tools_over_stdio(stdio):
+    """The workflow tools and consolidate, each through the server, each result checked."""
+    tool = stdio.tool
+    first = ok(tool("alma_checkpoint", workflow_id="run-42", state={"step": "plan"}, agent="wfbot",
+                    metadata={"node": "planner"}))["checkpoint"]
+    second = ok(tool("alma_checkpoint", workflow_id="run-42", state={"step": "build", "done": ["plan"]}))["checkpoint"]
+    assert (first["sequence"], second["sequence"]) == (1, 2) and first["metadata"] == {"node": "planner"}
+    resumed = ok(tool("alma_resume", workflow_id="run-42"))
+    assert resumed["found"] is True and resumed["checkpoint"]["state"] == {"step": "build", "done": ["plan"]}
+    assert ok(tool("alma_resume", workflow_id="never-started")) == {"found": False, "checkpoint": None}
+
+    merged = ok(tool("alma_merge_states", workflow_id="run-42", states={"a": {"n": 1, "tags": ["x"]},
+                                                                        "b": {"n": 4, "tags": ["y", "x"]}},
+                     reducer={"n": "sum", "tags": "union"}))
+    assert merged["state"] == {"n": 5, "tags": ["x", "y"]}
+    assert ok(tool("alma_resume", workflow_id="run-42"))["checkpoint"]["state"] == merged["state"]  # saved
+    ok(tool("alma_merge_states", workflow_id="run-42", states=[{"n": 1}, {"n": 9}], reducer="max", save=False))
+    assert ok(tool("alma_resume", workflow_id="run-42"))["checkpoint"]["sequence"] == 3  # save=False wrote nothing
+
+    report = ok(tool("alma_link_artifact", workflow_id="run-42", artifact_type="report", ref="out/plan.md",
+                     name="Plan", mime_type="text/markdown", size_bytes=120))["artifact"]
+    assert (report["ref"], report["name"], report["size_bytes"]) == ("out/plan.md", "Plan", 120)
+    ok(tool("alma_link_artifact", workflow_id="run-42", artifact_type="screenshot", ref="out/home.png"))
+    artifacts = ok(tool("alma_get_artifacts", workflow_id="run-42"))["artifacts"]
+    assert [a["ref"] for a in artifacts] == ["out/plan.md", "out/home.png"]
+    assert [a["ref"] for a in ok(tool("alma_get_artifacts", workflow_id="run-42", artifact_type="screenshot"))[
+        "artifacts"]] == ["out/home.png"]
+
+    assert ok(tool("alma_cleanup_checkpoints", older_than_days=0, keep_latest=1, workflow_id="run-42")) == {
+        "deleted": 2}
+    assert ok(tool("alma_resume", workflow_id="run-42"))["checkpoint"]["sequence"] == 3  # the newest is kept
+
+    # retrieve_scoped: only the workflow's memories, though a closer one exists outside it
+    ok(tool("alma_learn", agent="wfbot", task="Export the monthly invoices to CSV", outcome=True,
+            strategy_used="Stream rows in batches of 500", task_type="exports", workflow_id="run-42"))
+    ok(tool("alma_learn", agent="wfbot", task="Export the weekly invoices to CSV", outcome=True,
+            strategy_used="One big SELECT", task_type="exports"))
+    scoped = ok(tool("alma_retrieve_scoped", task="Export the weekly invoices to CSV", agent="wfbot",
+                     scope="workflow_only", workflow_id="run-42"))
+    assert scoped["scope"] == "workflow_only"
+    assert [o["task_description"] for o in scoped["outcomes"]] == ["Export the monthly invoices to CSV"]
+    wide = ok(tool("alma_retrieve_scoped", task="Export the weekly invoices to CSV", agent="wfbot",
+                   scope="agent_only"))
+    assert wide["outcomes"][0]["task_description"] == "Export the weekly invoices to CSV"
+    assert "ValidationError" in error_text(tool("alma_retrieve_scoped", task="x", agent="wfbot",
+                                                scope="workflow_only"))  # needs a workflow_id
+
+    # consolidate: two near-duplicate facts become one survivor
+    for fact in ("The invoice export job runs every night at 02:00 UTC.",
+                 "The invoice export job runs every night at 02:00 UTC!"):
+        ok(tool("alma_add_knowledge", agent="wfbot", domain="exports", fact=fact))
+    dry = ok(tool("alma_consolidate", agent="wfbot", kind="domain_knowledge", dry_run=True))
+    assert dry["merged"] == 1 and dry["dry_run"] is True
+    done = ok(tool("alma_consolidate", agent="wfbot", kind="domain_knowledge"))
+    assert done["merged"] == 1 and len(done["groups"]) == 1 and done["groups"][0]["occurrence_count"] == 2
+    assert ok(tool("alma_consolidate", agent="wfbot", kind="domain_knowledge"))["merged"] == 0  # nothing left
+    assert ok(tool("alma_stats", agent="wfbot"))["by_kind"]["domain_knowledge"] == 1
+
+
+def test_allow_path_lets_the_server_read_another_folder(tmp_path):
+    """--allow-path adds a folder alma_ingest may read; the project folder is then no longer implied."""
+    from mcp.client.stdio import StdioServerParameters, stdio_client
+
+    config = write_config(tmp_path / "project", "allowpath")
+    shared = tmp_path / "shared-docs"
+    shared.mkdir()
+    (shared / "runbook.md").write_text("# Runbook\n\nThe billing job restarts itself after a Vault outage.\n")
+    (config.parent.parent / "local.md").write_text("# Local\n\nThe project folder's own notes.\n")
+    params = StdioServerParameters(command=sys.executable,
+                                   args=["-m", "alma_graph.mcp", "--config", str(config), "--allow-path", str(shared)],
+                                   env=server_env(), cwd=str(config.parent.parent))
+    with open(tmp_path / "server.stderr", "w") as errlog:
+        session = McpSession(lambda: stdio_client(params, errlog=errlog))
+        try:
+            report = ok(session.tool("alma_ingest", path=str(shared), agent="senior", domain="testing_strategy"))
+            assert report["files_ingested"] == 1 and report["added"]["domain_knowledge"] == 1
+            refused = error_text(session.tool("alma_ingest", path=str(config.parent.parent / "local.md"),
+                                              agent="senior", domain="testing_strategy"))
+            assert "PathNotAllowed" in refused and str(shared) in refused
+        finally:
+            session.close()
+
+
 def test_resources(stdio):
     resources = {str(r.uri): r for r in stdio.call(lambda c: c.list_resources()).resources}
     assert set(resources) == {"alma://config", "alma://agents", "alma://schema"}

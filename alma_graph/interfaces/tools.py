@@ -166,11 +166,13 @@ def learn(
     error_message: Annotated[str | None, Field(description="What went wrong, for a failure.")] = None,
     feedback: Annotated[str | None, Field(description="The user's feedback on the result.")] = None,
     metadata: Metadata = None,
+    workflow_id: Annotated[str | None, Field(description="The workflow (run) this outcome belongs to, for "
+                                                         "alma_retrieve_scoped's workflow_only scope.")] = None,
 ) -> dict[str, Any]:
     """Record the outcome of a task. Similar successes turn into a heuristic, similar failures into an
     anti-pattern, without further calls."""
     recorded = alma.learn(agent, task, outcome, strategy_used, task_type=task_type, duration_ms=duration_ms,
-                          error_message=error_message, feedback=feedback, metadata=metadata)
+                          error_message=error_message, feedback=feedback, metadata=metadata, workflow_id=workflow_id)
     return {"outcome": memory_to_dict(recorded)}
 
 

@@ -247,6 +247,8 @@ class KnowledgeGraph:
         """The shortest chain of visible facts linking two entities (empty when none within max_hops)."""
         import networkx as nx
 
+        if isinstance(max_hops, bool) or not isinstance(max_hops, int) or not 1 <= max_hops <= 6:
+            raise ValidationError(f"max_hops must be an integer from 1 to 6, got {max_hops!r}")
         start, goal = self.resolve(a), self.resolve(b)
         if start["key"] == goal["key"]:
             return []
