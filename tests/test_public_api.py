@@ -116,6 +116,16 @@ def test_every_async_twin_does_what_its_method_does(make_alma, tmp_path):
         assessment = await run("assess_strategy", "Boundary values on every field", "Test a form with a bad email", "dev")
         assert 0 <= assessment.confidence <= 1
         assert (await run("wake_up", "dev", max_tokens=200)).layers[0].name == "identity"
+        assert (await run("get", fact.id, "dev")).id == fact.id
+        page = await run("list_memories", "dev", kind="domain_knowledge", limit=1)
+        assert len(page.items) == 1 and page.next_cursor
+        fixed = await run("update", fact.id, "dev", text="Alice works at Initech.")
+        assert fixed.id != fact.id and fixed.fact == "Alice works at Initech."
+        assert [m.id for m in await run("history", fixed.id, "dev")] == [fixed.id, fact.id]
+        assert fixed.id in {n["id"] for n in (await run("graph", "dev", center=fixed.id))["nodes"]}
+        assert (await run("delete", fixed.id, "dev", hard=True))["memories"] == 2
+        assert (await run("erase_user", "dana"))["memories"] >= 2
+        assert not alma.retrieve("report style", "dev", user_id="dana").preferences
         await run("close")
         state["closed"] = True
 
@@ -125,7 +135,8 @@ def test_every_async_twin_does_what_its_method_does(make_alma, tmp_path):
                "ingest_conversations", "reindex", "forget", "restore", "checkpoint", "resume", "get_resume_point",
                "merge_states", "link_artifact", "get_artifacts", "cleanup_checkpoints", "retrieve_scoped",
                "retrieve_with_scope", "start_session", "create_handoff", "consolidate", "prune", "run_lifecycle",
-               "audit_log", "assess_strategy", "wake_up", "close"}
+               "audit_log", "assess_strategy", "wake_up", "get", "list_memories", "update", "history", "graph",
+               "delete", "erase_user", "close"}
     assert covered == public_sync_methods(), "a public method without an async check here"
     asyncio.run(scenario())
     assert state["closed"]
