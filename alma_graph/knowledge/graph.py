@@ -25,7 +25,7 @@ from alma_graph.config import ExtractionConfig
 from alma_graph.errors import EntityNotFoundError, ValidationError
 from alma_graph.graph_model import Edge
 from alma_graph.models import MemoryKind
-from alma_graph.memory.validation import is_int
+from alma_graph.memory.validation import check_number
 from alma_graph.memory.records import utcnow
 
 
@@ -229,8 +229,7 @@ class KnowledgeGraph:
 
     def entity_context(self, name: str, visible: dict[str, str | None], hops: int = 2,
                        as_of: datetime | None = None) -> EntityContext:
-        if not is_int(hops, 1, 4):
-            raise ValidationError(f"hops must be an integer from 1 to 4, got {hops!r}")
+        check_number(hops, "hops", 1, 4, integer=True)
         entity = self.resolve(name)
         facts = [f for f, _, _ in self._expand(entity["key"], visible, as_of, hops)]
         mentioned = [m for m in self.store.mentioning([entity["key"]]) if m["agent"] in visible]
