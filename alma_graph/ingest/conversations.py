@@ -92,8 +92,10 @@ def ingest_conversations(alma: Any, path: str | os.PathLike, agent: str, *, user
             conversation_items = _items(project, agent, domain, user_id, conversation, chunk_chars)
             report.chunks += sum(1 for i in conversation_items if i.kind is MemoryKind.DOMAIN_KNOWLEDGE)
             items.extend(conversation_items)
-    write_items(alma, items, report, show_progress)
-    report.elapsed_seconds = time.perf_counter() - started
+    try:
+        write_items(alma, items, report, show_progress)
+    finally:  # also when interrupted: the report travels with IngestInterrupted
+        report.elapsed_seconds = time.perf_counter() - started
     return report
 
 

@@ -75,8 +75,10 @@ def ingest_directory(alma: Any, path: str | os.PathLike, agent: str, *, domain: 
         report.formats[kind] += 1
         report.chunks += sum(1 for i in file_items if i.kind is MemoryKind.DOMAIN_KNOWLEDGE)
         items.extend(file_items)
-    write_items(alma, items, report, show_progress)
-    report.elapsed_seconds = time.perf_counter() - started
+    try:
+        write_items(alma, items, report, show_progress)
+    finally:  # also when interrupted: the report travels with IngestInterrupted
+        report.elapsed_seconds = time.perf_counter() - started
     return report
 
 

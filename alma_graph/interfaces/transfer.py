@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alma_graph.errors import StorageError, ValidationError
-from alma_graph.index_cache import META_KEY as VECTOR_CACHE_KEY
+from alma_graph.indexes.cache import META_KEY as VECTOR_CACHE_KEY
 from alma_graph.graph_model import (
     EDGE_ENDS,
     EDGE_PROPERTIES,
