@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from alma_graph import ALMA, ALMAGraphError
-from alma_graph.transfer import read_project
+from alma_graph.interfaces.transfer import read_project
 
 
 # A full export costs ~100 ms: compare one after 100 refused calls, or before a call that may

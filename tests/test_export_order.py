@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from alma_graph.transfer import export_jsonl, import_jsonl
+from alma_graph.interfaces.transfer import export_jsonl, import_jsonl
 
 
 def body(path) -> list[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from alma_graph.vectors import CATALOG_FILE, INDEX_FILE
+from alma_graph.indexes.vectors import CATALOG_FILE, INDEX_FILE
 
 from index_checks import assert_indexes_match_graph
 

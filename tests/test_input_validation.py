@@ -9,7 +9,7 @@ import pytest
 
 from alma_graph import ALMA, ALMAGraphError, ValidationError
 from alma_graph.errors import ScopeViolationError
-from alma_graph.validation import check_metadata, check_name, shown
+from alma_graph.memory.validation import check_metadata, check_name, shown
 
 from conftest import snapshot
 from fuzz_public_api import deep_dict, deep_list

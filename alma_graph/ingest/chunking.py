@@ -24,7 +24,7 @@ _ABBREVIATIONS = {"e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "st", "no"
 
 
 def check_chunk_chars(value: int) -> int:
-    from alma_graph.validation import check_number
+    from alma_graph.memory.validation import check_number
 
     return check_number(value, "chunk_chars", 200, MAX_TEXT_CHARS, integer=True)
 

@@ -10,6 +10,7 @@ sets them explicitly.
 from __future__ import annotations
 
 import contextvars
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -20,7 +21,7 @@ _roots: contextvars.ContextVar[tuple[Path, ...] | None] = contextvars.ContextVar
 
 
 @contextmanager
-def confined_to(roots: Iterable[str | Path]) -> Iterator[None]:
+def confined_to(roots: Iterable[str | os.PathLike[str]]) -> Iterator[None]:
     token = _roots.set(tuple(Path(r).expanduser().resolve() for r in roots))
     try:
         yield
@@ -28,7 +29,7 @@ def confined_to(roots: Iterable[str | Path]) -> Iterator[None]:
         _roots.reset(token)
 
 
-def allowed(roots: Iterable[str | Path] | None) -> tuple[Path, ...] | None:
+def allowed(roots: Iterable[str | os.PathLike[str]] | None) -> tuple[Path, ...] | None:
     """The roots in force: the explicit ones, else those of the enclosing ``confined_to``, else none."""
     if roots is not None:
         return tuple(Path(r).expanduser().resolve() for r in roots)

@@ -62,8 +62,8 @@ def ingest_directory(alma: Any, path: str | os.PathLike, agent: str, *, domain: 
         text = None
         if skip is None:
             real, skip = real_path(file, roots)
-        if skip is None:
-            text, skip = read_source(real, max_file_bytes)
+            if real is not None:
+                text, skip = read_source(real, max_file_bytes)
         if skip:
             report.record_skip(str(file), skip)
             continue

@@ -90,7 +90,7 @@ def write_items(alma: Any, items: list[Item], report: IngestReport, show_progres
 def _resync_indexes(alma: Any) -> None:
     """Ctrl-C between a commit and its index update leaves the indexes behind the graph."""
     try:
-        if alma._index_generation != alma.store.generation():
+        if alma.context.indexes.generation != alma.store.generation():
             alma.reindex()
     except Exception:  # noqa: BLE001 - best effort: a stale cache is rebuilt on the next open anyway
         pass

@@ -22,7 +22,7 @@ from typing import Any, Iterable
 
 from alma_graph.backends.base import GraphStore
 from alma_graph.config import ExtractionConfig
-from alma_graph.errors import EntityNotFoundError, ValidationError
+from alma_graph.errors import EntityNotFoundError
 from alma_graph.graph_model import Edge
 from alma_graph.models import MemoryKind
 from alma_graph.memory.validation import check_number, check_text, shown

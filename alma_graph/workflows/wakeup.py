@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-from alma_graph.errors import ValidationError
 from alma_graph.models import AntiPattern, Heuristic, MemoryKind, estimate_tokens
 from alma_graph.memory.records import to_memory
 from alma_graph.workflows.sessions import last_handoff

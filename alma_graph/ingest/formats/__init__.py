@@ -35,7 +35,7 @@ def check_format(name: str | None) -> str | None:
     if name is None:
         return None
     if not isinstance(name, str):
-        from alma_graph.validation import shown
+        from alma_graph.memory.validation import shown
 
         raise UnknownFormatError(None, f"format must be a name such as 'text', got {shown(name)}")
     key = name.strip().lower()
