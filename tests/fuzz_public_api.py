@@ -174,6 +174,15 @@ def specs(files: Path, chats: Path) -> list[Spec]:
         Spec("wake_up", {"agent": "qa", "user_id": "alice", "query": "login", "identity": None, "max_tokens": 400},
              writes=False),
         Spec("reindex", {}, writes=False),
+        Spec("get", {"memory_id": "seed-k1", "agent": "qa"}, writes=False),
+        Spec("list_memories", {"agent": "qa", "kind": "domain_knowledge", "limit": 10, "cursor": None,
+                               "include_archived": False}, writes=False),
+        Spec("history", {"memory_id": "seed-k1", "agent": "qa"}, writes=False),
+        Spec("graph", {"agent": "qa", "center": "Acme Corp", "hops": 1, "limit": 50}, writes=False),
+        Spec("update", {"memory_id": "seed-k2", "agent": "qa", "text": "Tyrell Corp audits payments monthly",
+                        "metadata": None, "confidence": 0.8}, positional=("memory_id", "agent")),
+        Spec("delete", {"memory_id": "seed-k3", "agent": "qa", "hard": False}),
+        Spec("erase_user", {"user_id": "bob"}),
     ]
 
 
@@ -191,6 +200,7 @@ def seed(alma: ALMA, files: Path, chats: Path) -> None:
         {"agent": "qa", "domain": "testing", "fact": "Acme Corp builds the login form", "id": "seed-k1"},
         {"agent": "qa", "domain": "testing", "fact": "Tyrell Corp audits the payment flow", "id": "seed-k2"},
         {"agent": "qa", "domain": "testing", "fact": "An archived fact", "id": "seed-gone"},
+        {"agent": "qa", "domain": "testing", "fact": "A fact to delete", "id": "seed-k3"},
     ])
     alma.forget(memory_ids=["seed-gone"])
     alma.learn("qa", "Test the login form", True, "Boundary values", task_type="testing")

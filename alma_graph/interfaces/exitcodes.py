@@ -11,11 +11,8 @@ USAGE = 2  # bad command line or invalid input: ValidationError, or a name that 
 CONFIG = 3  # ConfigError: missing or invalid config file, unsafe server settings
 SCOPE = 4  # ScopeViolationError: the agent may not learn that
 STORAGE = 5  # StorageError: store locked by another process, unreachable server, failed transaction
-<<<<<<< HEAD
 ACCESS = 6  # AccessDeniedError: the service refused the token, or the agent / user / write for this client
-=======
 INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), the shell's convention; what was committed is kept
->>>>>>> 74beb2b (Ingestion: the progress bar spells out the ETA; Ctrl-C keeps the committed batches, reports them and exits 130 (IngestInterrupted); a re-run resumes without duplicates — tested with a real SIGINT (issue #12 item 11))
 
 
 def exit_code_for(error: BaseException) -> int:
