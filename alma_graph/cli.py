@@ -128,6 +128,8 @@ def store_command(fn: Callable[..., Any] | None = None, *, local: bool = False) 
             _echo_json(data)
         else:
             click.echo(render(data))
+        if isinstance(data, dict) and data.get("interrupted"):
+            sys.exit(exitcodes.INTERRUPTED)
         if isinstance(data, dict) and data.get("ok") is False:  # e.g. an ingestion that left files out
             sys.exit(exitcodes.ERROR)
 
@@ -406,9 +408,16 @@ def ingest(alma: "ALMA", path: Path, agent: str, source: str, domain: str | None
     """Read files or chat exports into an agent's memory (again: adds nothing new).
 
     Exits 1 when some file could not be read or some item not written; the report says which."""
+    from alma_graph.ingest.errors import IngestInterrupted
     from alma_graph.interfaces.tools import run_ingest
 
-    report = run_ingest(alma, path, agent, source, domain, user_id, chat_format, show_progress=progress)
+    try:
+        report = run_ingest(alma, path, agent, source, domain, user_id, chat_format, show_progress=progress)
+    except IngestInterrupted as stop:  # Ctrl-C: report what was kept; the wrapper exits 130
+        report = stop.report
+    except KeyboardInterrupt:
+        click.echo("interrupted while reading the files; nothing was written", err=True)
+        sys.exit(exitcodes.INTERRUPTED)
     return {**report.as_dict(), "ok": report.ok}, lambda _: report.summary()
 
 

@@ -71,7 +71,9 @@ def test_path_links_two_entities_through_visible_facts(make_alma):
     assert [(s.subject, s.predicate, s.object) for s in steps] == [
         ("Dave", "works_at", "Soylent"), ("Soylent", "owns", "Tyrell")]
     assert all(s.memory_id for s in steps)
-    assert alma.path("Dave", "Tyrell", "b") == []
+    # b may read nothing about Dave or Tyrell: to b they are unknown names (issue #12 item 5)
+    with pytest.raises(EntityNotFoundError):
+        alma.path("Dave", "Tyrell", "b")
 
 
 def test_unknown_entities_are_a_typed_error(alma):

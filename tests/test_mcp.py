@@ -230,6 +230,27 @@ def test_ingest_reads_only_inside_the_allowed_folders(stdio, tmp_path):
     assert "ScopeViolationError" in scope
 
 
+def test_a_link_inside_an_allowed_folder_cannot_read_outside_it(stdio, tmp_path):
+    """Issue #12 item 2: every file's real path is checked, not only the path given."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text("# Secret\n\nThe vault root token is hunter2-zebra-cobalt.\n")
+    (outside / "secret.txt").write_text("alice: the vault root token is hunter2-zebra-cobalt\n")
+    linked = stdio.folder / "linked"
+    linked.mkdir()
+    (linked / "readme.md").write_text("# Readme\n\nThe staging cluster restarts nightly.\n")
+    (linked / "link.md").symlink_to(outside / "secret.md")
+    (linked / "chat.txt").symlink_to(outside / "secret.txt")
+    report = ok(stdio.tool("alma_ingest", path=str(linked), agent="senior", domain="testing_strategy"))
+    skipped = {Path(p).name: reason for p, reason in report["skipped"].items()}
+    assert "outside the folders" in skipped["link.md"] and report["files_ingested"] == 1
+    chats = ok(stdio.tool("alma_ingest", path=str(linked), agent="senior", source="conversations",
+                          domain="testing_strategy"))
+    assert "outside the folders" in {Path(p).name: r for p, r in chats["skipped"].items()}["chat.txt"]
+    found = ok(stdio.tool("alma_retrieve", task="vault root token", agent="senior", top_k=20))
+    assert "hunter2" not in json.dumps(found)
+
+
 def test_bad_arguments_are_tool_errors_and_the_server_stays_up(stdio):
     tool = stdio.tool
     assert "task" in error_text(tool("alma_retrieve", agent="junior"))  # missing a required argument

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from alma_graph.backends import open_paths
 from alma_graph.backends.base import GraphStore
 from alma_graph.errors import StorageError
 from alma_graph.graph_model import EDGE_PROPERTIES, NODE_PROPERTIES, Edge, Node
@@ -38,15 +39,20 @@ class KuzuStore(GraphStore):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self._path = self.directory / DB_NAME
+        open_paths.claim(self._path, self, project_id)  # a second handle in this process would lose writes
         try:
             self._db = kuzu.Database(str(self._path))
         except RuntimeError as exc:
+            open_paths.release(self._path, self)
             if "lock" in str(exc).lower():
                 raise StorageError(
                     f"the Kuzu store at {self._path} is open in another process; embedded Kuzu allows "
                     "one writer per database — close the other process or use the Neo4j backend"
                 ) from None
             raise StorageError(f"could not open the Kuzu store at {self._path}: {exc}") from None
+        except BaseException:
+            open_paths.release(self._path, self)
+            raise
         self._conn = kuzu.Connection(self._db)
         self._prepared: dict[str, Any] = {}
         self._in_transaction = False
@@ -167,6 +173,7 @@ class KuzuStore(GraphStore):
                 conn.close()
             if db is not None:
                 db.close()
+            open_paths.release(self._path, self)
 
     # -- schema ----------------------------------------------------------------------
 

@@ -2,8 +2,9 @@
 
 The graph is the source of truth. Both indexes are caches of it, tagged with the
 store's write generation: the vector index is saved beside the graph and reused
-only when its generation and ids match; the BM25 index is always built from the
-graph's texts. ``Context.write`` updates them after every committed write.
+only when its checksum, generation and ids match what the graph recorded
+(``indexes.cache``), with owners always read from the graph; the BM25 index is
+always built from the graph's texts. ``Context.write`` updates them after every committed write.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from alma_graph.backends.base import GraphStore
+from alma_graph.indexes.cache import load_vectors, save_vectors
 from alma_graph.indexes.embeddings import Embedder
 from alma_graph.indexes.lexical import LexicalIndex
 from alma_graph.indexes.vectors import VectorEntry, VectorIndex
@@ -43,10 +45,11 @@ class DerivedIndexes:
         self.embedder = embedder
         self.directory = directory
         generation = store.generation()
-        vectors = VectorIndex.load(directory, embedder.dimension, generation, store.active_memory_ids())
+        # Owners (who may see what) come from the graph, never from the cache file.
+        vectors = load_vectors(directory, store, embedder.dimension, generation, _entries(store.memory_texts()))
         if vectors is None:
             vectors = self._rebuild_vectors()
-            vectors.save(directory, generation)
+            save_vectors(vectors, directory, store, generation)
         self.vectors: VectorIndex = vectors
         self.generation: int = generation
         self.lexical: LexicalIndex = self._build_lexical()
@@ -96,4 +99,4 @@ class DerivedIndexes:
             self.lexical.remove(ids)
 
     def save(self) -> None:
-        self.vectors.save(self.directory, self.generation)
+        save_vectors(self.vectors, self.directory, self.store, self.generation)

@@ -1,9 +1,8 @@
 """The FAISS index of memory vectors, derived from the graph.
 
 The graph is the source of truth (every Memory node stores its embedding);
-this index is a cache beside it, saved with the graph ``generation`` it
-reflects. On open, a missing, unreadable or stale file is rebuilt from the
-graph. Searches take the set of owners the reader may see and pass it to FAISS
+this index is a cache beside it (``alma_graph.indexes.cache`` saves it, and on
+open verifies it against the graph or rebuilds it). Searches take the set of owners the reader may see and pass it to FAISS
 as an ID selector, so the top-k is computed among visible memories only; a
 global top-k filtered afterwards can come back empty.
 """
@@ -11,12 +10,9 @@ global top-k filtered afterwards can come back empty.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import os
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -120,45 +116,17 @@ class VectorIndex:
                 return None
             return self._index.reconstruct(label)
 
-    # -- persistence -------------------------------------------------------
+    # -- persistence (verified by alma_graph.indexes.cache) ---------------------
 
-    def save(self, directory: Path, generation: int) -> None:
-        """Write the index and its catalog atomically, tagged with the graph generation."""
-        directory.mkdir(parents=True, exist_ok=True)
+    def serialize(self) -> bytes:
         with self._lock:
-            tmp_index = directory / (INDEX_FILE + ".tmp")
-            self._faiss.write_index(self._index, str(tmp_index))
-            catalog = {
-                "generation": generation,
-                "dimension": self.dimension,
-                "entries": [[e.memory_id, e.owner, e.kind] for e in self._entries.values()],
-            }
-            tmp_catalog = directory / (CATALOG_FILE + ".tmp")
-            tmp_catalog.write_text(json.dumps(catalog), encoding="utf-8")
-            os.replace(tmp_index, directory / INDEX_FILE)
-            os.replace(tmp_catalog, directory / CATALOG_FILE)
+            return self._faiss.serialize_index(self._index).tobytes()
 
     @classmethod
-    def load(cls, directory: Path, dimension: int, generation: int, expected_ids: set[str]) -> "VectorIndex | None":
-        """The saved index if it matches the graph exactly; None when it must be rebuilt."""
-        index_path, catalog_path = directory / INDEX_FILE, directory / CATALOG_FILE
-        if not index_path.exists() or not catalog_path.exists():
-            return None
-        try:
-            catalog = json.loads(catalog_path.read_text(encoding="utf-8"))
-            if catalog.get("generation") != generation or catalog.get("dimension") != dimension:
-                log.info("vector index is stale (generation %s, graph %s): rebuilding", catalog.get("generation"), generation)
-                return None
-            loaded = cls(dimension)
-            faiss_index = loaded._faiss.read_index(str(index_path))
-        except Exception as exc:  # a corrupt file may fail in json, faiss or anywhere between
-            log.warning("vector index at %s is unreadable (%s): rebuilding", directory, exc)
-            return None
-        entries = [VectorEntry(*row) for row in catalog["entries"]]
-        if faiss_index.ntotal != len(entries) or faiss_index.d != dimension or {e.memory_id for e in entries} != expected_ids:
-            log.warning("vector index at %s disagrees with the graph: rebuilding", directory)
-            return None
-        loaded._index = faiss_index
+    def from_faiss(cls, raw, dimension: int, entries: Sequence[VectorEntry]) -> "VectorIndex":
+        """An index over a loaded FAISS index whose labels are exactly ``entries``' ids."""
+        loaded = cls(dimension)
+        loaded._index = raw
         for entry in entries:
             label = label_of(entry.memory_id)
             loaded._entries[label] = entry

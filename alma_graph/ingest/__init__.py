@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from alma_graph.ingest.conversations import ingest_conversations
 from alma_graph.ingest.directory import ingest_directory
-from alma_graph.ingest.errors import IngestError, MalformedFileError, UnknownFormatError
+from alma_graph.ingest.errors import IngestError, IngestInterrupted, MalformedFileError, UnknownFormatError
 from alma_graph.ingest.formats import FORMATS, parse_file
 from alma_graph.ingest.report import IngestReport
 from alma_graph.ingest.turns import Conversation, Turn
 
 __all__ = [
-    "ingest_directory", "ingest_conversations", "IngestReport", "IngestError", "MalformedFileError",
+    "ingest_directory", "ingest_conversations", "IngestReport", "IngestError", "IngestInterrupted", "MalformedFileError",
     "UnknownFormatError", "FORMATS", "parse_file", "Conversation", "Turn",
 ]

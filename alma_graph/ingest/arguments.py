@@ -8,17 +8,27 @@ from typing import Any
 
 from alma_graph.ingest.errors import IngestError
 from alma_graph.memory.scope import check_scope
-from alma_graph.memory.validation import check_label, check_name
+from alma_graph.memory.validation import check_label, check_name, is_valid_unicode, shown
+
+MAX_PATH_CHARS = 4096
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
 
 
 def check_path(path: Any) -> Path:
     if not isinstance(path, (str, Path)) or not str(path).strip():
-        raise IngestError(f"path must be a file or directory path, got {path!r}")
+        raise IngestError(f"path must be a file or directory path, got {shown(path)}")
+    text = str(path)
+    if "\x00" in text or len(text) > MAX_PATH_CHARS or not is_valid_unicode(text):
+        raise IngestError(f"path {shown(text)} is not a usable path (NUL byte, lone surrogate or over "
+                          f"{MAX_PATH_CHARS:,} characters)")
     resolved = Path(path).expanduser()
-    if not resolved.exists():
-        raise IngestError(f"path {str(path)!r} does not exist")
+    try:
+        exists = resolved.exists()
+    except OSError as exc:  # e.g. a component longer than the file system allows
+        raise IngestError(f"path {shown(text)} cannot be read: {exc.strerror}") from None
+    if not exists:
+        raise IngestError(f"path {shown(text)} does not exist")
     return resolved
 
 
@@ -41,7 +51,7 @@ def check_domain(alma: Any, agent: str, domain: str | None, default: str) -> tup
 
 def check_bound(value: Any, what: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise IngestError(f"{what} must be an integer between {low:,} and {high:,}, got {value!r}")
+        raise IngestError(f"{what} must be an integer between {low:,} and {high:,}, got {shown(value)}")
     return value
 
 

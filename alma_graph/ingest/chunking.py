@@ -24,11 +24,9 @@ _ABBREVIATIONS = {"e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "st", "no"
 
 
 def check_chunk_chars(value: int) -> int:
-    from alma_graph.errors import ValidationError
+    from alma_graph.memory.validation import check_number
 
-    if isinstance(value, bool) or not isinstance(value, int) or not 200 <= value <= MAX_TEXT_CHARS:
-        raise ValidationError(f"chunk_chars must be an integer between 200 and {MAX_TEXT_CHARS:,}, got {value!r}")
-    return value
+    return check_number(value, "chunk_chars", 200, MAX_TEXT_CHARS, integer=True)
 
 
 def sentences(text: str) -> list[str]:

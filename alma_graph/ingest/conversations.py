@@ -18,11 +18,12 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from alma_graph.ingest.arguments import check_alma, check_bound, check_domain, check_path, user_id_for
 from alma_graph.ingest.chunking import DEFAULT_CHUNK_CHARS, check_chunk_chars, chunk_text
 from alma_graph.ingest.classify import Extraction, classify, is_procedure
+from alma_graph.ingest.confinement import allowed, real_path
 from alma_graph.ingest.errors import IngestError
 from alma_graph.ingest.files import _pruned
 from alma_graph.ingest.formats import check_format, companion_reason, parse_file
@@ -42,7 +43,8 @@ CHAT_SUFFIXES = {".json", ".jsonl", ".txt", ".md", ".markdown", ".log"}
 def ingest_conversations(alma: Any, path: str | os.PathLike, agent: str, *, user_id: str | None = None,
                          format: str | None = None, domain: str | None = None,
                          chunk_chars: int = DEFAULT_CHUNK_CHARS, max_file_bytes: int = DEFAULT_MAX_EXPORT_BYTES,
-                         show_progress: bool | None = None) -> IngestReport:
+                         show_progress: bool | None = None,
+                         allowed_roots: Iterable[str | os.PathLike] | None = None) -> IngestReport:
     """Ingest one chat export file, or every export under a directory, into ``agent``'s memory.
 
     Formats: ``claude_code`` (session JSONL), ``chatgpt`` (conversations.json),
@@ -64,8 +66,11 @@ def ingest_conversations(alma: Any, path: str | os.PathLike, agent: str, *, user
     report = IngestReport(str(root), agent, "conversations")
     project = alma.config.project_id
     items: list[Item] = []
+    roots = allowed(allowed_roots)  # files whose real path lies outside are skipped, never read
     for file, skip in _chat_files(root, single=root.is_file()):
         report.files_seen += 1
+        if skip is None:
+            _, skip = real_path(file, roots)
         if skip is None and file.stat().st_size > max_file_bytes:
             skip = f"too large: {file.stat().st_size:,} bytes > the {max_file_bytes:,}-byte cap"
         if skip:
@@ -87,8 +92,10 @@ def ingest_conversations(alma: Any, path: str | os.PathLike, agent: str, *, user
             conversation_items = _items(project, agent, domain, user_id, conversation, chunk_chars)
             report.chunks += sum(1 for i in conversation_items if i.kind is MemoryKind.DOMAIN_KNOWLEDGE)
             items.extend(conversation_items)
-    write_items(alma, items, report, show_progress)
-    report.elapsed_seconds = time.perf_counter() - started
+    try:
+        write_items(alma, items, report, show_progress)
+    finally:  # also when interrupted: the report travels with IngestInterrupted
+        report.elapsed_seconds = time.perf_counter() - started
     return report
 
 

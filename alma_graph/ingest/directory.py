@@ -16,11 +16,12 @@ import os
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from alma_graph.ingest.arguments import check_alma, check_bound, check_domain, check_path
 from alma_graph.ingest.chunking import DEFAULT_CHUNK_CHARS, Section, check_chunk_chars, chunk_code, chunk_markdown, chunk_text
 from alma_graph.ingest.classify import classify, is_procedure
+from alma_graph.ingest.confinement import allowed, real_path
 from alma_graph.ingest.files import DEFAULT_MAX_FILE_BYTES, file_kind, read_source, walk
 from alma_graph.ingest.items import Item, anti_pattern_item, knowledge_item, outcome_item
 from alma_graph.ingest.report import IngestReport
@@ -35,12 +36,15 @@ MAX_LABEL_CHARS = 200
 
 def ingest_directory(alma: Any, path: str | os.PathLike, agent: str, *, domain: str | None = None,
                      chunk_chars: int = DEFAULT_CHUNK_CHARS, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
-                     show_progress: bool | None = None) -> IngestReport:
+                     show_progress: bool | None = None,
+                     allowed_roots: Iterable[str | os.PathLike] | None = None) -> IngestReport:
     """Ingest the text, Markdown and code files under ``path`` (or that one file) into ``agent``'s memory.
 
     Skipped, with the reason in ``report.skipped``: hidden files and directories,
     ``.git``, ``node_modules``, virtual environments, binaries, unsupported types
-    and files over ``max_file_bytes``. Ingesting the same files again adds nothing."""
+    and files over ``max_file_bytes``, and with ``allowed_roots`` (or inside ``confined_to``) every
+    file whose real path, after links, lies outside those folders. Ingesting the same files again
+    adds nothing."""
     started = time.perf_counter()
     check_alma(alma)
     agent = check_name(agent)
@@ -52,11 +56,14 @@ def ingest_directory(alma: Any, path: str | os.PathLike, agent: str, *, domain: 
     project = alma.config.project_id
     base = root if root.is_dir() else root.parent
     items: list[Item] = []
+    roots = allowed(allowed_roots)
     for file, skip in walk(root):
         report.files_seen += 1
         text = None
         if skip is None:
-            text, skip = read_source(file, max_file_bytes)
+            real, skip = real_path(file, roots)
+            if real is not None:
+                text, skip = read_source(real, max_file_bytes)
         if skip:
             report.record_skip(str(file), skip)
             continue
@@ -68,8 +75,10 @@ def ingest_directory(alma: Any, path: str | os.PathLike, agent: str, *, domain: 
         report.formats[kind] += 1
         report.chunks += sum(1 for i in file_items if i.kind is MemoryKind.DOMAIN_KNOWLEDGE)
         items.extend(file_items)
-    write_items(alma, items, report, show_progress)
-    report.elapsed_seconds = time.perf_counter() - started
+    try:
+        write_items(alma, items, report, show_progress)
+    finally:  # also when interrupted: the report travels with IngestInterrupted
+        report.elapsed_seconds = time.perf_counter() - started
     return report
 
 

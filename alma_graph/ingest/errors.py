@@ -31,3 +31,13 @@ class UnknownFormatError(IngestError):
         self.path = str(path) if path is not None else None
         self.reason = reason
         super().__init__(f"{self.path}: {reason}" if self.path else reason)
+
+
+class IngestInterrupted(KeyboardInterrupt):
+    """Ctrl-C during an ingestion. Every batch committed before it is kept (``report`` counts
+    them) and running the same ingestion again continues where it stopped: written items are
+    skipped as already present. A ``KeyboardInterrupt``, so an uncaught one still stops the program."""
+
+    def __init__(self, report):
+        super().__init__("ingestion interrupted; what was committed is kept — run it again to continue")
+        self.report = report

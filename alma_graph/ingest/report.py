@@ -45,6 +45,7 @@ class IngestReport:
     chunks: int = 0
     elapsed_seconds: float = 0.0
     memory_ids: list[str] = field(default_factory=list)
+    interrupted: bool = False  # Ctrl-C: the batches committed before it are kept
 
     @property
     def total_added(self) -> int:
@@ -61,7 +62,7 @@ class IngestReport:
     @property
     def ok(self) -> bool:
         """True when every file was read and every item was written or already present."""
-        return not self.errors and not self.item_errors and not self.scope_refused
+        return not self.errors and not self.item_errors and not self.scope_refused and not self.interrupted
 
     def record_skip(self, path: str, reason: str) -> None:
         self.skipped[path] = reason
@@ -83,7 +84,7 @@ class IngestReport:
             "skipped": dict(self.skipped), "files_seen": self.files_seen, "files_ingested": self.files_ingested,
             "formats": dict(self.formats), "conversations": self.conversations, "turns": self.turns,
             "chunks": self.chunks, "elapsed_seconds": round(self.elapsed_seconds, 3),
-            "memories_per_second": round(self.memories_per_second, 1),
+            "memories_per_second": round(self.memories_per_second, 1), "interrupted": self.interrupted,
         }
 
     def summary(self) -> str:
@@ -111,6 +112,9 @@ class IngestReport:
         reasons = Counter(_reason_kind(r) for r in self.skipped.values())
         if reasons:
             lines.append("  skipped: " + ", ".join(f"{reason} {n}" for reason, n in reasons.most_common()))
+        if self.interrupted:
+            lines.append(f"  interrupted (Ctrl-C): the {self.total_added} memories written before it are kept; "
+                         "run the same command again to continue (written items are skipped)")
         return "\n".join(lines)
 
     def __str__(self) -> str:

@@ -21,6 +21,7 @@ import sys
 from typing import Any
 
 from alma_graph.errors import ScopeViolationError, ValidationError
+from alma_graph.ingest.errors import IngestInterrupted
 from alma_graph.ingest.dedupe import existing_ids
 from alma_graph.ingest.items import Item
 from alma_graph.ingest.report import IngestReport
@@ -42,7 +43,10 @@ class _Bar:
         if enabled:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, desc=desc, unit="mem", file=sys.stderr, leave=False)
+            # The estimate is spelt out: a 50,000-message export takes a while and should say how long.
+            self._bar = tqdm(total=total, desc=desc, unit="mem", file=sys.stderr, leave=False, bar_format=(
+                "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed} elapsed, ETA {remaining}, "
+                "{rate_fmt}]"))
 
     def update(self, n: int) -> None:
         if self._bar is not None:
@@ -74,8 +78,22 @@ def write_items(alma: Any, items: list[Item], report: IngestReport, show_progres
             if item.kind is not MemoryKind.DOMAIN_KNOWLEDGE:
                 _write_one(alma, item, report)
                 bar.update(1)
+    except KeyboardInterrupt:
+        # The batch in flight rolled back with its transaction; the committed ones stay.
+        report.interrupted = True
+        _resync_indexes(alma)
+        raise IngestInterrupted(report) from None
     finally:
         bar.close()
+
+
+def _resync_indexes(alma: Any) -> None:
+    """Ctrl-C between a commit and its index update leaves the indexes behind the graph."""
+    try:
+        if alma.context.indexes.generation != alma.store.generation():
+            alma.reindex()
+    except Exception:  # noqa: BLE001 - best effort: a stale cache is rebuilt on the next open anyway
+        pass
 
 
 def _write_knowledge(alma: Any, items: list[Item], report: IngestReport, bar: _Bar) -> None:

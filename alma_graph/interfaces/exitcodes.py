@@ -12,6 +12,7 @@ CONFIG = 3  # ConfigError: missing or invalid config file, unsafe server setting
 SCOPE = 4  # ScopeViolationError: the agent may not learn that
 STORAGE = 5  # StorageError: store locked by another process, unreachable server, failed transaction
 ACCESS = 6  # AccessDeniedError: the service refused the token, or the agent / user / write for this client
+INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), the shell's convention; what was committed is kept
 
 
 def exit_code_for(error: BaseException) -> int:

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alma_graph.errors import StorageError, ValidationError
+from alma_graph.indexes.cache import META_KEY as VECTOR_CACHE_KEY
 from alma_graph.graph_model import (
     EDGE_ENDS,
     EDGE_PROPERTIES,
@@ -85,17 +86,26 @@ class TransferReport:
 
 
 def read_project(store: "GraphStore", vectors: bool = True) -> Iterator[dict[str, Any]]:
-    """Every node, then every edge, of the store's project as transfer records."""
+    """Every node, then every edge, of the store's project as transfer records, in a stable
+    order (nodes by key, edges by their ends and properties) so two backups of the same
+    store are identical byte for byte, whatever order the store scans in."""
     for node in NODE_ORDER:
-        for row in store.project_nodes(node):
+        for row in sorted(store.project_nodes(node), key=lambda r: str(r.get("key", r.get("id")))):
+            if node is Node.META and str(row.get("key")).endswith("/" + VECTOR_CACHE_KEY):
+                continue  # about this machine's cache file, not the project
             if node is Node.MEMORY and not vectors:
                 row["embedding"] = None
             yield {"type": "node", "label": node.value, "properties": row}
     for edge in Edge:
-        for row in store.project_edges(edge):
+        for row in sorted(store.project_edges(edge), key=_edge_order):
             props = {k: v for k, v in row.items() if k not in ("from_key", "to_key")}
             yield {"type": "edge", "edge": edge.value, "from_key": row["from_key"], "to_key": row["to_key"],
                    "properties": props}
+
+
+def _edge_order(row: dict[str, Any]) -> tuple[str, str, str]:
+    props = {k: v for k, v in row.items() if k not in ("from_key", "to_key")}
+    return str(row["from_key"]), str(row["to_key"]), json.dumps(props, sort_keys=True, default=str)
 
 
 # -- writing a project -------------------------------------------------------------------

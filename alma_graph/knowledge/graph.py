@@ -22,10 +22,10 @@ from typing import Any, Iterable
 
 from alma_graph.backends.base import GraphStore
 from alma_graph.config import ExtractionConfig
-from alma_graph.errors import EntityNotFoundError, ValidationError
+from alma_graph.errors import EntityNotFoundError
 from alma_graph.graph_model import Edge
 from alma_graph.models import MemoryKind
-from alma_graph.memory.validation import is_int
+from alma_graph.memory.validation import check_number, check_text, shown
 from alma_graph.memory.records import utcnow
 
 
@@ -167,24 +167,34 @@ class KnowledgeGraph:
 
     # -- reading -------------------------------------------------------------------------
 
-    def resolve(self, name: str) -> dict[str, Any]:
-        """The Entity node a name refers to: exact normalised name, else a unique partial match."""
+    def resolve(self, name: str, visible: dict[str, str | None]) -> dict[str, Any]:
+        """The Entity node a name refers to, among those the agent may read about (mentioned by,
+        or in a fact of, a memory of a ``visible`` agent): exact normalised name, else a unique
+        partial match. Other agents' entity names never appear, not even in the error."""
         from alma_graph.extractors import norm_name
 
-        if not isinstance(name, str) or not name.strip():
-            raise ValidationError("entity name must be a non-empty string")
+        name = check_text(name, "entity name", 500)
         norm = norm_name(name, self.config.aliases or None)
-        found: list[dict[str, Any] | None] = [*self.store.entities([self.entity_key(norm)])] or [None]
-        [exact] = found
+        exact = self._readable(self.store.entities([self.entity_key(norm)]), visible)
         if exact:
-            return exact
-        partial = self.store.find_entities(norm) if norm else []
+            return exact[0]
+        partial = self._readable(self.store.find_entities(norm), visible) if norm else []
         if len(partial) == 1:
             return partial[0]
         if partial:
             names = ", ".join(sorted(p["name"] for p in partial)[:10])
-            raise EntityNotFoundError(f"{name!r} matches several entities ({names}); use the full name")
-        raise EntityNotFoundError(f"no entity named {name!r} in project {self.store.project_id!r}")
+            raise EntityNotFoundError(f"{shown(name)} matches several entities ({names}); use the full name")
+        raise EntityNotFoundError(f"no entity named {shown(name)} in the memories this agent may read")
+
+    def _readable(self, entities: list[dict[str, Any]], visible: dict[str, str | None]) -> list[dict[str, Any]]:
+        """The entities a live memory of a visible agent mentions or states a fact about."""
+        keys = [e["key"] for e in entities]
+        seen = {m["entity"] for m in self.store.mentioning(keys) if m["agent"] in visible}
+        rest = [k for k in keys if k not in seen]
+        if rest:
+            for _, subject, obj in self._visible_facts(rest, visible, include_history=True):
+                seen |= {subject, obj}
+        return [e for e in entities if e["key"] in seen]
 
     def _visible_facts(self, keys: Iterable[str], visible: dict[str, str | None], as_of: datetime | None = None,
                        include_history: bool = False) -> list[tuple[Fact, str, str]]:
@@ -207,7 +217,7 @@ class KnowledgeGraph:
 
     def related(self, name: str, visible: dict[str, str | None], predicate: str | None = None,
                 as_of: datetime | None = None, include_history: bool = False) -> list[Fact]:
-        entity = self.resolve(name)
+        entity = self.resolve(name, visible)
         facts = [f for f, _, _ in self._visible_facts([entity["key"]], visible, as_of, include_history)]
         if predicate is not None:
             facts = [f for f in facts if f.predicate == predicate]
@@ -229,9 +239,8 @@ class KnowledgeGraph:
 
     def entity_context(self, name: str, visible: dict[str, str | None], hops: int = 2,
                        as_of: datetime | None = None) -> EntityContext:
-        if not is_int(hops, 1, 4):
-            raise ValidationError(f"hops must be an integer from 1 to 4, got {hops!r}")
-        entity = self.resolve(name)
+        check_number(hops, "hops", 1, 4, integer=True)
+        entity = self.resolve(name, visible)
         facts = [f for f, _, _ in self._expand(entity["key"], visible, as_of, hops)]
         mentioned = [m for m in self.store.mentioning([entity["key"]]) if m["agent"] in visible]
         memory_rows = self.store.get_memories([m["id"] for m in mentioned])
@@ -247,9 +256,7 @@ class KnowledgeGraph:
         """The shortest chain of visible facts linking two entities (empty when none within max_hops)."""
         import networkx as nx
 
-        if isinstance(max_hops, bool) or not isinstance(max_hops, int) or not 1 <= max_hops <= 6:
-            raise ValidationError(f"max_hops must be an integer from 1 to 6, got {max_hops!r}")
-        start, goal = self.resolve(a), self.resolve(b)
+        start, goal = self.resolve(a, visible), self.resolve(b, visible)
         if start["key"] == goal["key"]:
             return []
         graph = nx.Graph()

@@ -25,7 +25,7 @@ from alma_graph.errors import NotFoundError, ValidationError
 from alma_graph.graph_model import Edge
 from alma_graph.memory.access import MIN_PREFIX, resolve
 from alma_graph.memory.records import utcnow
-from alma_graph.memory.validation import check_name, is_int
+from alma_graph.memory.validation import check_name, is_int, shown
 
 AGENT_PREFIX = "agent:"
 LABEL_CHARS = 200
@@ -38,7 +38,7 @@ def _plain(props: dict[str, Any]) -> dict[str, Any]:
 
 def _check_int(value: Any, what: str, low: int, high: int) -> int:
     if not is_int(value, low, high):
-        raise ValidationError(f"{what} must be an integer between {low} and {high}, got {value!r}")
+        raise ValidationError(f"{what} must be an integer between {low} and {high}, got {shown(value)}")
     return value
 
 
@@ -191,7 +191,7 @@ def _center(view: _View, center: str, agent: str) -> str:
     entity: dict[str, Any] | None = by_key[0] if by_key else None
     if entity is None:
         try:
-            entity = ctx.knowledge.resolve(center)
+            entity = ctx.knowledge.resolve(center, view.visible)
         except NotFoundError:
             entity = None
     if entity is not None:

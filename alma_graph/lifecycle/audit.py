@@ -13,11 +13,10 @@ from datetime import datetime
 from typing import Any, Callable
 
 from alma_graph.backends.base import GraphStore
-from alma_graph.errors import ValidationError
 from alma_graph.events import EventType, MemoryEvent
 from alma_graph.graph_model import NODE_PROPERTIES, Edge, Node, project_key
 from alma_graph.memory.records import utcnow
-from alma_graph.memory.validation import is_int
+from alma_graph.memory.validation import check_choice, check_number
 
 # Criteria of the archive in progress on this thread, for the audit record of the forget() it calls.
 _archive_context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("archive_context", default=None)
@@ -55,11 +54,9 @@ def write_audit(store: GraphStore, action: str, memory_ids: list[str], agent: st
 
 
 def audit_log(store: GraphStore, action: str | None = None, limit: int = 100) -> list[AuditRecord]:
-    if not is_int(limit, 1, 10_000):
-        raise ValidationError(f"limit must be an integer between 1 and 10000, got {limit!r}")
-    actions = ("forget", "restore", "consolidate", "decay", "erase", "erase_user")
-    if action is not None and action not in actions:
-        raise ValidationError(f"action must be one of {list(actions)}, got {action!r}")
+    check_number(limit, "limit", 1, 10_000, integer=True)
+    if action is not None:
+        action = check_choice(action, ("forget", "restore", "consolidate", "decay", "erase", "erase_user"), "action")
     return [AuditRecord(id=r["id"], action=r["action"], memory_ids=list(r["memory_ids"] or []), count=r["count"],
                         agent=r["agent"], reason=r["reason"], criteria=json.loads(r["criteria"] or "{}"),
                         created_at=r["created_at"])

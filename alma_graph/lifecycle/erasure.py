@@ -29,7 +29,7 @@ from alma_graph.graph_model import Edge, user_key
 from alma_graph.lifecycle.audit import write_audit
 from alma_graph.lifecycle.forget import forget
 from alma_graph.memory.access import check_writable, resolve, version_ids
-from alma_graph.memory.validation import check_name
+from alma_graph.memory.validation import check_name, shown
 
 # Metadata keys that name whom a memory is about (set by callers and by conversation ingestion).
 USER_METADATA_KEYS = ("user_id", "user")
@@ -39,7 +39,7 @@ SPEAKER_METADATA_KEYS = ("speaker", "speakers")
 def delete(ctx: Context, memory_id: str, agent: str, hard: bool = False) -> dict[str, Any]:
     ctx.check_open()
     if not isinstance(hard, bool):
-        raise ValidationError(f"hard must be true or false, got {hard!r}")
+        raise ValidationError(f"hard must be true or false, got {shown(hard)}")
     row, _ = resolve(ctx, memory_id, agent)
     check_writable(ctx, row, agent)
     if not hard:

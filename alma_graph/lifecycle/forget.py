@@ -10,6 +10,7 @@ from alma_graph.context import Context
 from alma_graph.errors import ValidationError
 from alma_graph.events import EventType
 from alma_graph.memory.records import utcnow
+from alma_graph.memory.validation import check_choice, check_days, check_ids, check_optional_number
 from alma_graph.models import MemoryKind
 
 
@@ -19,11 +20,14 @@ def forget(ctx: Context, agent: str | None = None, older_than_days: float | None
     ctx.check_open()
     if agent is None and older_than_days is None and below_confidence is None and memory_ids is None:
         raise ValidationError("forget needs at least one of agent, older_than_days, below_confidence, memory_ids")
+    older_than_days = None if older_than_days is None else check_days(older_than_days)
+    below_confidence = check_optional_number(below_confidence, "below_confidence", 0, 1)
+    kind_value = check_choice(kind, [k.value for k in MemoryKind], "kind") if kind is not None else None
+    memory_ids = check_ids(memory_ids) if memory_ids is not None else None
     if agent is not None:
         agent = ctx.known_agent(agent)
-    kind_value = MemoryKind(kind).value if kind is not None else None
     rows = ctx.store.find_memories(agents=[agent] if agent else None, kind=kind_value, archived=False,
-                                   ids=list(memory_ids) if memory_ids is not None else None)
+                                   ids=memory_ids)
     now = utcnow()
     if older_than_days is not None:
         cutoff = now - timedelta(days=float(older_than_days))
@@ -42,7 +46,7 @@ def forget(ctx: Context, agent: str | None = None, older_than_days: float | None
 
 def restore(ctx: Context, memory_ids: Iterable[str]) -> int:
     ctx.check_open()
-    rows = [r for r in ctx.store.get_memories(list(memory_ids)) if r["archived"]]
+    rows = [r for r in ctx.store.get_memories(check_ids(memory_ids)) if r["archived"]]
     if not rows:
         return 0
     with ctx.write() as change:

@@ -29,9 +29,8 @@ the criteria that chose them; ``audit_log()`` lists them.
 from __future__ import annotations
 
 import logging
-import math
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -47,6 +46,7 @@ from alma_graph.lifecycle.audit import archiving, audit_observer, write_audit
 from alma_graph.lifecycle.forget import forget
 from alma_graph.memory.learning import heuristic_confidence
 from alma_graph.memory.records import as_utc, user_owner, utcnow
+from alma_graph.memory.validation import check_bool, check_choice, check_days, check_optional_number, shown
 from alma_graph.models import MemoryKind
 
 log = logging.getLogger(__name__)
@@ -117,27 +117,16 @@ def _activity(row: dict[str, Any]) -> datetime:
 def _check_kinds(kinds: Iterable[Any] | None, allowed: Iterable[str], what: str = "kinds") -> list[str] | None:
     if kinds is None:
         return None
-    if isinstance(kinds, str):
+    if isinstance(kinds, str) or isinstance(kinds, MemoryKind):
         kinds = [kinds]
-    out = []
-    for kind in kinds:
-        value = getattr(kind, "value", kind)
-        if value not in allowed:
-            raise ValidationError(f"{what}: {kind!r} is not one of {sorted(allowed)}")
-        out.append(value)
-    return out
+    if isinstance(kinds, (bytes, Mapping)) or not isinstance(kinds, Iterable):
+        raise ValidationError(f"{what} must be a kind name or a list of them, got {shown(kinds)}")
+    return [check_choice(kind, allowed, what) for kind in list(kinds)[:100]]
 
 
 def _check_number(value: Any, what: str, low: float | None = None, high: float | None = None,
                   integer: bool = False) -> Any:
-    if value is None:
-        return None
-    kinds = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value) \
-            or (low is not None and value < low) or (high is not None and value > high):
-        bounds = f" between {low} and {high}" if high is not None else (f" >= {low}" if low is not None else "")
-        raise ValidationError(f"{what} must be {'an integer' if integer else 'a number'}{bounds}, got {value!r}")
-    return value
+    return check_optional_number(value, what, low, high, integer)
 
 
 # -- decay and reinforcement ---------------------------------------------------------------------------
@@ -200,7 +189,7 @@ def prune(ctx: Context, agent: str | None = None, older_than_days: float | None 
           kinds: Iterable[str] | None = None, dry_run: bool = False, now: datetime | None = None,
           reason: str = "forget policy") -> PruneReport:
     """Archive (through ``forget``) what any criterion selects; the archive is audited."""
-    older_than_days = _check_number(older_than_days, "older_than_days", low=0)
+    older_than_days = None if older_than_days is None else check_days(older_than_days)
     below_confidence = _check_number(below_confidence, "below_confidence", low=0, high=1)
     max_per_agent = _check_number(max_per_agent, "max_per_agent", low=1, integer=True)
     if older_than_days is None and below_confidence is None and max_per_agent is None:
@@ -211,7 +200,7 @@ def prune(ctx: Context, agent: str | None = None, older_than_days: float | None 
     now = as_utc(now) or utcnow()
     rows = [r for kind in kinds for r in ctx.store.find_memories(
         agents=[agent] if agent else None, kind=kind, archived=False)]
-    report = PruneReport(dry_run=dry_run)
+    report = PruneReport(dry_run=check_bool(dry_run, "dry_run"))
     if older_than_days is not None:
         cutoff = now - timedelta(days=older_than_days)
         report.reasons["older_than_days"] = [r["id"] for r in rows if _activity(r) < cutoff]

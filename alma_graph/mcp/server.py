@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from alma_graph.errors import ALMAGraphError, ConfigError
 from alma_graph.config import project_folder
+from alma_graph.ingest.confinement import confined_to
 from alma_graph.interfaces.opening import open_alma
 from alma_graph.interfaces.tools import RESOURCES, TOOLS, ResourceSpec, ToolSpec
 
@@ -100,7 +101,7 @@ def _mcp_tool(spec: ToolSpec, alma: "ALMA", lock: threading.Lock, roots: list[Pa
             if guard is not None:
                 request = context.request_context.request if context is not None else None
                 guard(spec, arguments, request)
-            with lock:
+            with lock, confined_to(roots):  # every file read, not only the path given, stays inside roots
                 return spec(alma, **arguments)
         except ALMAGraphError as exc:  # the caller's mistake: say what to change
             raise ToolError(f"{type(exc).__name__}: {exc}") from exc

@@ -23,7 +23,7 @@ from alma_graph.errors import AmbiguousIdError, MemoryNotFoundError, ScopeViolat
 from alma_graph.graph_model import Edge
 from alma_graph.memory.records import to_memory
 from alma_graph.memory.scope import check_scope
-from alma_graph.memory.validation import check_name, is_int
+from alma_graph.memory.validation import check_name, is_int, shown
 from alma_graph.models import Memory, MemoryKind, MemoryPage
 
 MIN_PREFIX = 8  # shortest id prefix accepted in place of a full id, like git's short hashes
@@ -119,14 +119,14 @@ def list_memories(ctx: Context, agent: str, kind: str | None = None, limit: int 
     ctx.check_open()
     agent = check_name(agent)
     if not is_int(limit, 1, MAX_PAGE):
-        raise ValidationError(f"limit must be an integer between 1 and {MAX_PAGE}, got {limit!r}")
+        raise ValidationError(f"limit must be an integer between 1 and {MAX_PAGE}, got {shown(limit)}")
     if kind is not None:
         kinds = [k.value for k in MemoryKind]
         kind = getattr(kind, "value", kind)
         if kind not in kinds:
-            raise ValidationError(f"kind must be one of {kinds}, got {kind!r}")
+            raise ValidationError(f"kind must be one of {kinds}, got {shown(kind)}")
     if not isinstance(include_archived, bool):
-        raise ValidationError(f"include_archived must be true or false, got {include_archived!r}")
+        raise ValidationError(f"include_archived must be true or false, got {shown(include_archived)}")
     after = _decode_cursor(cursor) if cursor is not None else None
     visible = ctx.visible(agent)
     rows = ctx.store.memory_page(sorted(visible), kind, include_archived, after, limit + 1)

@@ -10,6 +10,7 @@ from alma_graph.context import Context
 from alma_graph.errors import MemoryNotFoundError, ValidationError
 from alma_graph.events import EventType
 from alma_graph.memory.records import to_memory, utcnow
+from alma_graph.memory.validation import check_ids, check_name, shown
 from alma_graph.models import Memory, MemoryKind
 
 _FEEDBACK_WORDS = {"positive": 1.0, "helpful": 1.0, "up": 1.0, "good": 1.0,
@@ -23,10 +24,7 @@ def _clamp(value: float, low: float = -1.0, high: float = 1.0) -> float:
 
 def visible_rows(ctx: Context, memory_ids: Iterable[str], agent: str) -> dict[str, dict[str, Any]]:
     """The rows for ids the agent may see; an unknown or invisible id is an error."""
-    ids = list(dict.fromkeys(memory_ids))
-    for memory_id in ids:
-        if not isinstance(memory_id, str) or not memory_id:
-            raise ValidationError(f"memory ids must be non-empty strings, got {memory_id!r}")
+    ids = list(dict.fromkeys(check_ids(memory_ids)))
     rows = {r["id"]: r for r in ctx.store.get_memories(ids)}
     visible = ctx.store.visible_agents(agent, ctx.config.retrieval.max_inheritance_depth)
     for memory_id in ids:
@@ -40,7 +38,8 @@ def record_usage(ctx: Context, retrieved_memory_ids: Iterable[str], used_memory_
                  agent: str) -> dict[str, int]:
     ctx.check_open()
     agent = ctx.known_agent(agent)
-    retrieved, used = list(retrieved_memory_ids), set(used_memory_ids)
+    retrieved = check_ids(retrieved_memory_ids, "retrieved_memory_ids")
+    used = set(check_ids(used_memory_ids, "used_memory_ids"))
     if not used <= set(retrieved):
         raise ValidationError(f"used ids {sorted(used - set(retrieved))} were not among the retrieved ids")
     rows = visible_rows(ctx, retrieved, agent)
@@ -61,17 +60,19 @@ def record_usage(ctx: Context, retrieved_memory_ids: Iterable[str], used_memory_
 def parse_signal(signal: Any) -> float:
     if isinstance(signal, bool):
         return 1.0 if signal else -1.0
-    if isinstance(signal, (int, float)) and -1 <= signal <= 1:
+    if isinstance(signal, (int, float)) and -1 <= signal <= 1:  # NaN fails both comparisons
         return float(signal)
     if isinstance(signal, str) and signal.strip().lower() in _FEEDBACK_WORDS:
         return _FEEDBACK_WORDS[signal.strip().lower()]
-    raise ValidationError(f"signal must be one of {sorted(_FEEDBACK_WORDS)} or a number in [-1, 1], got {signal!r}")
+    raise ValidationError(f"signal must be one of {sorted(_FEEDBACK_WORDS)} or a number in [-1, 1], "
+                          f"got {shown(signal)}")
 
 
 def record_feedback(ctx: Context, memory_id: str, signal: str | float | bool, agent: str) -> Memory:
     ctx.check_open()
     agent = ctx.known_agent(agent)
     value = parse_signal(signal)
+    memory_id = check_name(memory_id, "memory_id")
     row = visible_rows(ctx, [memory_id], agent)[memory_id]
     new_value = _clamp((row["feedback"] or 0) + EXPLICIT_FEEDBACK * value)
     with ctx.write() as change:

@@ -20,7 +20,6 @@ change its metadata or confidence).
 from __future__ import annotations
 
 import json
-import math
 import uuid
 from typing import Any
 
@@ -30,7 +29,7 @@ from alma_graph.events import EventType
 from alma_graph.graph_model import Edge
 from alma_graph.memory.access import check_writable, resolve
 from alma_graph.memory.records import to_memory, utcnow
-from alma_graph.memory.validation import check_metadata, check_text
+from alma_graph.memory.validation import check_metadata, check_number, check_text
 from alma_graph.models import Memory, MemoryKind
 
 # Edges a new version takes over from the old one: (edge, the old memory is its start?).
@@ -57,10 +56,7 @@ def _text_fields(row: dict[str, Any], text: str) -> dict[str, Any]:
 
 
 def _check_confidence(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or not 0 <= value <= 1:
-        raise ValidationError(f"confidence must be a number in [0, 1], got {value!r}")
-    return float(value)
+    return float(check_number(value, "confidence", 0, 1))  # finite, in range; a huge int is refused too
 
 
 def update(ctx: Context, memory_id: str, agent: str, *, text: str | None = None,

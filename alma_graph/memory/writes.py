@@ -20,12 +20,15 @@ from alma_graph.memory.learning import Learner
 from alma_graph.memory.records import as_utc, new_row, to_memory, utcnow
 from alma_graph.memory.scope import check_scope
 from alma_graph.memory.validation import (
-    is_int,
+    check_bool,
     check_label,
     check_metadata,
     check_name,
+    check_number,
+    check_optional_number,
     check_optional_text,
     check_text,
+    shown,
 )
 from alma_graph.models import AntiPattern, DomainKnowledge, MemoryKind, Outcome, UserPreference
 from alma_graph.workflows.checkpoints import check_workflow_id, link_memories
@@ -73,7 +76,7 @@ def parse_outcome(outcome: Any) -> bool:
         return outcome
     if isinstance(outcome, str) and outcome.strip().lower() in _SUCCESS_WORDS:
         return _SUCCESS_WORDS[outcome.strip().lower()]
-    raise ValidationError(f"outcome must be True/False or one of {sorted(_SUCCESS_WORDS)}, got {outcome!r}")
+    raise ValidationError(f"outcome must be True/False or one of {sorted(_SUCCESS_WORDS)}, got {shown(outcome)}")
 
 
 def learn(ctx: Context, agent: str, task: str, outcome: bool | str, strategy_used: str,
@@ -86,8 +89,7 @@ def learn(ctx: Context, agent: str, task: str, outcome: bool | str, strategy_use
     strategy_used = check_text(strategy_used, "strategy_used")
     success = parse_outcome(outcome)
     task_type = check_label(task_type, "task_type") if task_type is not None else "general"
-    if duration_ms is not None and not is_int(duration_ms, 0):
-        raise ValidationError(f"duration_ms must be a non-negative integer, got {duration_ms!r}")
+    duration_ms = check_optional_number(duration_ms, "duration_ms", 0, 2 ** 62, integer=True)
     error_message = check_optional_text(error_message, "error_message")
     feedback = check_optional_text(feedback, "feedback")
     metadata = check_metadata(metadata)
@@ -159,15 +161,12 @@ def _check_knowledge_item(ctx: Context, position: int, item: Any) -> dict[str, A
     agent = check_name(item.get("agent"))
     domain = check_label(item.get("domain"), "domain")
     fact = check_text(item.get("fact"), "fact")
-    confidence = item.get("confidence", 1.0)
-    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1:
-        raise ValidationError(f"item {position}: confidence must be a number in [0, 1], got {confidence!r}")
+    confidence = check_number(item.get("confidence", 1.0), f"item {position}: confidence", 0, 1)
     memory_id = item.get("id")
     if memory_id is not None:
         check_name(memory_id, "memory id")
-    sequence = item.get("sequence")
-    if sequence is not None and not is_int(sequence):
-        raise ValidationError(f"item {position}: sequence must be an integer, got {sequence!r}")
+    sequence = check_optional_number(item.get("sequence"), f"item {position}: sequence", -2 ** 62, 2 ** 62,
+                                     integer=True)
     speaker = item.get("speaker")
     if speaker is not None:
         speaker = check_text(speaker, "speaker", 100)
@@ -184,6 +183,9 @@ def _check_knowledge_item(ctx: Context, position: int, item: Any) -> dict[str, A
 def add_knowledge_batch(ctx: Context, items: Iterable[Mapping[str, Any]],
                         show_progress: bool = False) -> list[DomainKnowledge]:
     ctx.check_open()
+    if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
+        raise ValidationError(f"items must be a list of mappings, got {shown(items)}")
+    show_progress = check_bool(show_progress, "show_progress")
     checked = [_check_knowledge_item(ctx, position, item) for position, item in enumerate(items)]
     if not checked:
         return []

@@ -16,7 +16,15 @@ from datetime import datetime
 from alma_graph.context import Context
 from alma_graph.events import EventType
 from alma_graph.memory.records import as_utc, to_memory, user_owner, utcnow
-from alma_graph.memory.validation import MAX_QUERY_CHARS, check_name, check_text, check_top_k
+from alma_graph.memory.validation import (
+    MAX_QUERY_CHARS,
+    check_bool,
+    check_ids,
+    check_name,
+    check_optional_name,
+    check_text,
+    check_top_k,
+)
 from alma_graph.models import SLICE_FIELDS, MemoryKind, MemorySlice
 from alma_graph.retrieval.factors import Ranker
 from alma_graph.retrieval.fusion import HybridRanker
@@ -33,8 +41,11 @@ def retrieve(ctx: Context, task: str, agent: str, top_k: int | None = None, user
     task = check_text(task, "task", MAX_QUERY_CHARS)
     agent = check_name(agent)
     top_k = check_top_k(top_k if top_k is not None else config.default_top_k)
-    if user_id is not None:
-        user_id = check_name(user_id, "user_id")
+    user_id = check_optional_name(user_id, "user_id")
+    include_shared, explain = check_bool(include_shared, "include_shared"), check_bool(explain, "explain")
+    if recipe is not None:
+        recipe = check_name(recipe, "recipe")  # a str (a dict would be unhashable); resolve names them
+    allowed = set(check_ids(only_ids, "only_ids")) if only_ids is not None else None
     ranker_recipe = resolve_recipe(recipe or config.recipe, config.recipes)
     now = as_utc(as_of) or utcnow()
     ctx.refresh()
@@ -44,7 +55,6 @@ def retrieve(ctx: Context, task: str, agent: str, top_k: int | None = None, user
     if user_id is not None:
         owners_by_kind[MemoryKind.PREFERENCE.value] = [user_owner(user_id)]
     vector = ctx.embedder.embed(task)
-    allowed = set(only_ids) if only_ids is not None else None
     ranked = HybridRanker(ctx.store, ctx.knowledge).rank(
         task, vector, owners_by_kind, ranker_recipe, ctx.indexes.vectors, ctx.indexes.lexical, now, allowed)
 

@@ -23,6 +23,7 @@ from alma_graph.models import MemorySlice
 from alma_graph.workflows.checkpoints import check_workflow_id, workflow_memories
 from alma_graph.context import Context
 from alma_graph.retrieval.pipeline import retrieve
+from alma_graph.memory.validation import shown
 
 
 SCOPES = ("workflow_only", "agent_only", "project_wide")
@@ -37,7 +38,7 @@ def check_scope_name(scope: Any) -> str:
         value = value.strip().lower()
         value = ALMA_SCOPES.get(value, value)
     if value not in SCOPES:
-        raise ValidationError(f"scope must be one of {list(SCOPES)}, got {scope!r}")
+        raise ValidationError(f"scope must be one of {list(SCOPES)}, got {shown(scope)}")
     return value
 
 

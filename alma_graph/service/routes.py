@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 
 from alma_graph.errors import AccessDeniedError, UnknownToolError, ValidationError
+from alma_graph.ingest.confinement import confined_to
 from alma_graph.interfaces.serialize import memory_to_dict, slice_to_dict, to_jsonable
 from alma_graph.service import schemas as s
 from alma_graph.service.auth import Client, check_tool_call
@@ -242,4 +243,10 @@ def call_tool(request: Request, name: Annotated[str, Path(description="A tool na
         if arguments.get(key) is not None:
             arguments[key] = confine_path(arguments[key], request.app.state.allowed_paths)
     check_tool_call(who, spec.name, [p.name for p in spec.parameters()], arguments, spec.read_only)
-    return svc.run(lambda alma: spec(alma, **arguments))
+    roots = request.app.state.allowed_paths
+
+    def run_confined(alma: Any) -> dict[str, Any]:
+        with confined_to(roots):  # every file the tool reads (links resolved), not only the path given
+            return spec(alma, **arguments)
+
+    return svc.run(run_confined)

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +38,19 @@ from typing import TYPE_CHECKING, Any
 from alma_graph.errors import ValidationError, WorkflowNotFoundError
 from alma_graph.graph_model import NODE_PROPERTIES, Edge, Node, project_key
 from alma_graph.memory.records import utcnow
-from alma_graph.memory.validation import check_label, check_metadata, check_name, check_text, is_int
+from alma_graph.memory.validation import (
+    check_bool,
+    check_days,
+    check_ids,
+    check_json,
+    check_label,
+    check_metadata,
+    check_name,
+    check_number,
+    check_optional_number,
+    check_text,
+    shown,
+)
 
 if TYPE_CHECKING:
     from alma_graph.backends.base import GraphStore
@@ -92,15 +103,9 @@ def canonical_state(state: Any, what: str = "state") -> tuple[str, str]:
     if not isinstance(state, Mapping):
         raise ValidationError(f"{what} must be a JSON object (a dict), got {type(state).__name__}")
     try:
-        encoded = json.dumps(dict(state), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(f"{what} must be JSON-serialisable (strings as keys, no NaN): {exc}") from None
-    size = len(encoded.encode("utf-8"))
-    if size > MAX_STATE_BYTES:
-        raise ValidationError(
-            f"{what} is {size:,} bytes as JSON; the limit is {MAX_STATE_BYTES:,}. Keep large data "
-            "outside the state and link it with link_artifact"
-        )
+        encoded = check_json(dict(state), what, MAX_STATE_BYTES, sort_keys=True)
+    except ValidationError as exc:
+        raise ValidationError(f"{exc}. Keep large data outside the state and link it with link_artifact") from None
     return encoded, hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
@@ -176,11 +181,8 @@ def cleanup(store: "GraphStore", older_than_days: Any = 7, keep_latest: Any = 1,
             workflow_id: str | None = None, now: datetime | None = None) -> int:
     """Delete checkpoints older than ``older_than_days``, always keeping each workflow's
     ``keep_latest`` newest. Returns how many were deleted."""
-    if isinstance(older_than_days, bool) or not isinstance(older_than_days, (int, float)) or not (
-            math.isfinite(older_than_days) and older_than_days >= 0):
-        raise ValidationError(f"older_than_days must be a number >= 0, got {older_than_days!r}")
-    if not is_int(keep_latest, 0):
-        raise ValidationError(f"keep_latest must be an integer >= 0, got {keep_latest!r}")
+    older_than_days = check_days(older_than_days)
+    keep_latest = check_number(keep_latest, "keep_latest", 0, 1_000_000, integer=True)
     if workflow_id is not None:
         workflow_id = check_workflow_id(workflow_id)
         require_workflow(store, workflow_id)
@@ -220,8 +222,7 @@ def save_artifact(store: "GraphStore", workflow_id: str, artifact_type: str, ref
     name = check_text(name, "name", 500) if name is not None else None
     agent = check_name(agent) if agent is not None else None
     mime_type = check_label(mime_type, "mime_type") if mime_type is not None else None
-    if size_bytes is not None and not is_int(size_bytes, 0):
-        raise ValidationError(f"size_bytes must be an integer >= 0, got {size_bytes!r}")
+    size_bytes = check_optional_number(size_bytes, "size_bytes", 0, 2 ** 62, integer=True)
     checksum = check_text(checksum, "checksum", 200) if checksum is not None else None
     metadata_json = json.dumps(check_metadata(metadata)) if metadata is not None else None
     artifact_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"alma_graph:{workflow_id}\n{artifact_type}\n{ref}"))
@@ -289,8 +290,8 @@ def _numeric(name: str, combine: Callable[[list[Any]], Any]) -> Callable[[str, l
     def reduce(key: str, values: list[Any]) -> Any:
         for value in values:
             if not _is_number(value):
-                raise ValidationError(f"reducer {name!r} needs numbers, but key {key!r} has {value!r}; "
-                                      f"choose another reducer for that key, e.g. reducer={{{key!r}: 'latest_wins'}}")
+                raise ValidationError(f"reducer {name!r} needs numbers, but key {shown(key)} has {shown(value)}; "
+                                      f"choose another reducer for that key, e.g. reducer={{{shown(key)}: 'latest_wins'}}")
         return combine(values)
     return reduce
 
@@ -308,8 +309,8 @@ REDUCERS: dict[str, Callable[[str, list[Any]], Any]] = {
 
 
 def _reducer_name(value: Any, where: str) -> str:
-    if value not in REDUCERS:
-        raise ValidationError(f"{where}: unknown reducer {value!r}; choose one of {sorted(REDUCERS)} or pass a callable")
+    if not isinstance(value, str) or value not in REDUCERS:
+        raise ValidationError(f"{where}: unknown reducer {shown(value)}; choose one of {sorted(REDUCERS)} or pass a callable")
     return value
 
 
@@ -336,7 +337,7 @@ def merge(states: Sequence[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]],
     if priority is not None:
         if agents is None:
             raise ValidationError("priority needs states given per agent: {agent: state, ...}")
-        priority = [check_name(a) for a in priority]
+        priority = [check_name(a) for a in check_ids(priority, "priority")]
         unknown = sorted(set(priority) - set(agents))
         if unknown:
             raise ValidationError(f"priority names agents without a state: {unknown}")
@@ -359,15 +360,15 @@ def merge(states: Sequence[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]],
             per_key = dict(reducer)
             for key, value in per_key.items():
                 if not isinstance(key, str):
-                    raise ValidationError(f"reducer keys must be state keys (strings), got {key!r}")
+                    raise ValidationError(f"reducer keys must be state keys (strings), got {shown(key)}")
                 if not callable(value):
-                    _reducer_name(value, f"reducer[{key!r}]")
+                    _reducer_name(value, f"reducer[{shown(key)}]")
             default = per_key.pop("*", "latest_wins")
             description = "per_key"
         elif isinstance(reducer, str):
             default, per_key, description = _reducer_name(reducer, "reducer"), {}, reducer
         else:
-            raise ValidationError(f"reducer must be a name, a callable or a mapping of key -> reducer, got {reducer!r}")
+            raise ValidationError(f"reducer must be a name, a callable or a mapping of key -> reducer, got {shown(reducer)}")
         merged = {}
         for key in dict.fromkeys(k for s in ordered for k in s):
             values = [s[key] for s in ordered if key in s]
@@ -384,6 +385,7 @@ def merge_states(store: "GraphStore", workflow_id: str,
                  agent: str | None = None, save: bool = True) -> dict[str, Any]:
     """Merge the states of parallel agents into one and (with ``save``) checkpoint it."""
     workflow_id = check_workflow_id(workflow_id)
+    metadata, save = check_metadata(metadata), check_bool(save, "save")
     merged, agents, how = merge(states, reducer, priority)
     if save:
         info: dict[str, Any] = {"merged_from": len(agents) if agents else len(states), "reducer": how}

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from alma_graph.errors import SessionNotFoundError, ValidationError
 from alma_graph.graph_model import NODE_PROPERTIES, Edge, Node, agent_key, project_key
 from alma_graph.memory.records import utcnow
-from alma_graph.memory.validation import check_metadata, check_name, check_text
+from alma_graph.memory.validation import check_metadata, check_name, check_optional_number, check_text
 
 if TYPE_CHECKING:
     from alma_graph.backends.base import GraphStore
@@ -133,9 +133,7 @@ def create_handoff(store: "GraphStore", agent: str, session_id: str, last_action
         "decisions": _items(decisions, "decisions"), "active_files": _items(active_files, "active_files"),
         "metadata": json.dumps(check_metadata(metadata)),
     }
-    if confidence is not None and (isinstance(confidence, bool) or not isinstance(confidence, (int, float))
-                                   or not 0 <= confidence <= 1):
-        raise ValidationError(f"confidence must be a number in [0, 1], got {confidence!r}")
+    confidence = check_optional_number(confidence, "confidence", 0, 1)
     values["confidence"] = float(confidence) if confidence is not None else None
     key = project_key(store.project_id, session_id)
     with store.transaction():

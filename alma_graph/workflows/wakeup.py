@@ -18,11 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-from alma_graph.errors import ValidationError
 from alma_graph.models import AntiPattern, Heuristic, MemoryKind, estimate_tokens
 from alma_graph.memory.records import to_memory
 from alma_graph.workflows.sessions import last_handoff
-from alma_graph.memory.validation import MAX_QUERY_CHARS, check_name, check_text, is_int
+from alma_graph.memory.validation import MAX_QUERY_CHARS, check_name, check_number, check_text
 from alma_graph.context import Context
 from alma_graph.retrieval.pipeline import retrieve
 
@@ -89,8 +88,7 @@ def wake_up(ctx: Context, agent: str, user_id: str | None = None, query: str | N
         query = check_text(query, "query", MAX_QUERY_CHARS)
     if identity is not None:
         identity = check_text(identity, "identity")
-    if not is_int(max_tokens, 50, 100_000):
-        raise ValidationError(f"max_tokens must be an integer between 50 and 100000, got {max_tokens!r}")
+    check_number(max_tokens, "max_tokens", 50, 100_000, integer=True)
     context = WakeUpContext(agent=agent, max_tokens=max_tokens)
 
     # 1. identity: at most a quarter of the budget

@@ -34,10 +34,14 @@ def check_format(name: str | None) -> str | None:
     """The canonical format name for ``format=``, or an error listing the known ones."""
     if name is None:
         return None
-    key = str(name).strip().lower()
+    if not isinstance(name, str):
+        from alma_graph.memory.validation import shown
+
+        raise UnknownFormatError(None, f"format must be a name such as 'text', got {shown(name)}")
+    key = name.strip().lower()
     key = ALIASES.get(key, key)
     if key not in PARSERS:
-        raise UnknownFormatError(None, f"unknown chat format {name!r}; use one of {', '.join(FORMATS)} (or None to detect)")
+        raise UnknownFormatError(None, f"unknown chat format {key[:40]!r}; use one of {', '.join(FORMATS)} (or None to detect)")
     return key
 
 
