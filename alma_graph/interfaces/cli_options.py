@@ -37,12 +37,13 @@ def config_path(config: Path | None) -> Path:
 class MainGroup(click.Group):
     """The command group; with ``--json`` anywhere on the line, a usage error is JSON on stdout too."""
 
-    def main(self, args: Sequence[str] | None = None, *more: Any, standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         if not standalone_mode:
-            return super().main(argv, *more, standalone_mode=False, **extra)
+            return super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
         try:
-            return super().main(argv, *more, standalone_mode=False, **extra)
+            return super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as exc:
             if "--json" in argv:
                 click.echo(json.dumps({"error": {"type": "UsageError", "message": exc.format_message(),
