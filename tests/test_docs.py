@@ -34,7 +34,7 @@ import yaml
 from conftest import BACKENDS, IN_CI
 
 from alma_graph.config import parse_config
-from alma_graph.config_template import CONFIG_TEMPLATE
+from alma_graph.interfaces.config_template import CONFIG_TEMPLATE
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN, SHELL, SHOWN, YAML, JSON, CYPHER, TEXT = "python", "bash", "console", "yaml", "json", "cypher", "text"
