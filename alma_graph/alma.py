@@ -67,6 +67,7 @@ class ALMA:
         self.embedder = embedder or Embedder()
         self.store = store or open_store(config, self.embedder.dimension)
         self.events = EventEmitter()
+        self.on_close: list[Callable[[], None]] = []  # run first on close(), e.g. deliver queued webhooks
         try:
             self.context = Context.open(config, self.store, self.embedder, self.events)
             # the audit trail, and the configured schedule (on open / every N writes)
@@ -104,6 +105,8 @@ class ALMA:
             return
         self.context.closed = True
         try:
+            for hook in self.on_close:
+                hook()
             self.context.indexes.save()
         finally:
             self.store.close()

@@ -17,6 +17,7 @@ Commands call the same functions as the MCP tools (``alma_graph.interfaces.tools
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import os
 import shutil
@@ -28,14 +29,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from alma_graph.interfaces import exitcodes as exitcodes
 from alma_graph.errors import ALMAGraphError, ConfigError
+from alma_graph.interfaces import exitcodes as exitcodes
+from alma_graph.interfaces.cli_options import DEFAULT_CONFIG, MainGroup, config_path, global_option
+from alma_graph.interfaces.config_template import CONFIG_TEMPLATE
 
 if TYPE_CHECKING:
     from alma_graph.alma import ALMA
-
-DEFAULT_CONFIG = ".alma/config.yaml"
-
 
 # -- output ----------------------------------------------------------------------------------------
 
@@ -113,13 +113,15 @@ def store_command(fn: Callable[..., Any] | None = None, *, local: bool = False) 
         return functools.partial(store_command, local=local)
 
     @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")
-    @click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
-                  default=lambda: os.environ.get("ALMA_GRAPH_CONFIG", DEFAULT_CONFIG), show_default=DEFAULT_CONFIG,
-                  help="Config file (or $ALMA_GRAPH_CONFIG).")
+    @click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                  show_default=DEFAULT_CONFIG, help="Config file (or $ALMA_GRAPH_CONFIG); also accepted before the command.")
     @functools.wraps(fn)
-    def wrapper(config: Path, as_json: bool, **kwargs: Any) -> None:
+    def wrapper(config: Path | None, as_json: bool, **kwargs: Any) -> None:
+        as_json = bool(global_option("as_json", as_json))
+        if "as_json" in inspect.signature(fn).parameters:
+            kwargs["as_json"] = as_json
         try:
-            with _open_store(config, local) as alma:
+            with _open_store(config_path(config), local) as alma:
                 data, render = fn(alma, **kwargs)
         except ALMAGraphError as exc:
             _fail(exc, as_json)
@@ -138,52 +140,13 @@ def store_command(fn: Callable[..., Any] | None = None, *, local: bool = False) 
 
 # -- the commands -------------------------------------------------------------------------------------
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=MainGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="alma_graph", prog_name="alma-graph")
-def main() -> None:
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Config file for every command (or $ALMA_GRAPH_CONFIG; default .alma/config.yaml).")
+@click.option("--json", "as_json", is_flag=True, help="JSON output (and JSON errors) for every command.")
+def main(config: Path | None, as_json: bool) -> None:
     """Graph-first learning memory for AI agents (ALMA's API on Kuzu or Neo4j)."""
-
-
-CONFIG_TEMPLATE = """\
-# alma_graph config, written by `alma-graph init`.
-# Every key is optional. An unknown key or value is an error that names it.
-# ${{VAR}} and ${{VAR:-default}} expand from the environment.
-alma:
-  project_id: {project_id}   # names this project's memories (a shared Neo4j server may hold several)
-  storage: {storage}         # kuzu: embedded, one process at a time | neo4j: a server, many processes
-  storage_dir: .alma         # where Kuzu and the vector index live; relative to the folder holding .alma/
-  embedding_provider: local  # all-MiniLM-L6-v2 from the installed package, no download
-
-  # Used when storage is neo4j:
-  neo4j:
-    uri: ${{NEO4J_URI:-bolt://localhost:7687}}
-    user: ${{NEO4J_USER:-neo4j}}
-    password: ${{NEO4J_PASSWORD:-}}
-    database: neo4j
-
-  retrieval:
-    default_top_k: 5         # memories per kind that retrieve returns
-    # How much each factor counts when memories are ranked (they need not sum to 1).
-    weights: {{similarity: 0.4, recency: 0.3, success_rate: 0.2, confidence: 0.1, feedback: 0.15}}
-    recency_half_life_days: 30
-    min_similarity: 0.1      # less similar memories are not returned (preferences always are)
-
-  learning:
-    similarity_threshold: 0.7          # cosine of task + strategy for two outcomes to count as similar
-    min_occurrences_for_heuristic: 3   # similar successes before a heuristic appears
-    min_failures_for_anti_pattern: 2   # similar failures before an anti-pattern appears
-
-  # Agents and what they may learn. An agent not listed here may still be used and may learn anything.
-  agents: {{}}
-  #   senior_dev:
-  #     can_learn: [architecture, coding_patterns]   # task types / domains it may write
-  #     share_with: [junior_dev]                       # or ["*"] for every agent
-  #   junior_dev:
-  #     can_learn: [coding_patterns]
-  #     cannot_learn: [database_queries]
-  #     inherit_from: [senior_dev]                     # reads senior_dev's memories too
-  #     min_occurrences_for_heuristic: 3
-"""
 
 
 def _project_name(directory: Path) -> str:
@@ -194,8 +157,8 @@ def _project_name(directory: Path) -> str:
 
 
 @main.command()
-@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_CONFIG,
-              show_default=True, help="Where to write the config.")
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              show_default=DEFAULT_CONFIG, help="Where to write the config.")
 @click.option("--project-id", help="Project id (default: the folder's name).")
 @click.option("--storage", type=click.Choice(["kuzu", "neo4j"]), default="kuzu", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
@@ -203,6 +166,8 @@ def init(config: Path, project_id: str | None, storage: str, as_json: bool) -> N
     """Write a commented config file; refuses to overwrite one."""
     from alma_graph.config import parse_config, project_folder
 
+    config = Path(global_option("config", config) or DEFAULT_CONFIG)
+    as_json = bool(global_option("as_json", as_json))
     try:
         if config.exists():
             raise ConfigError(f"{config} already exists; edit it, or remove it to start again")
@@ -248,6 +213,8 @@ def _render_slice(data: dict[str, Any]) -> str:
             rows.append([memory["kind"], _fmt_score(memory["score"]), memory["id"][:8], memory["shared_from"] or "",
                          memory["text"]])
     head = f"{data['agent']}: {data['total_items']} memories for {data['query']!r} in {data['retrieval_time_ms']:.0f} ms"
+    if data.get("load_time_ms"):
+        head += f" (plus {data['load_time_ms']:.0f} ms loading the models, once per process)"
     if not rows:
         return head
     return head + "\n\n" + table(["KIND", "SCORE", "ID", "FROM", "TEXT"], rows)
@@ -365,30 +332,116 @@ def import_(alma: "ALMA", path: Path, new_ids: bool):
     return import_jsonl(alma, path, new_ids=new_ids).as_dict(), _render_transfer
 
 
+def _interactive() -> bool:
+    """Whether a person can answer a prompt (not a script, a pipe or --json)."""
+    return sys.stdin.isatty()
+
+
+def _memory_rows(rows: list[dict[str, Any]], when: str = "updated_at") -> list[list[Any]]:
+    return [[r["id"], r["kind"], r["agent"] or (f"user:{r['user_id']}" if r.get("user_id") else ""),
+             str(r[when] or "")[:19], " ".join((r["text"] or "").split())] for r in rows]
+
+
+def _memory_table(rows: list[dict[str, Any]], when: str = "updated_at") -> str:
+    return table(["ID", "KIND", "AGENT", when.upper().replace("_AT", ""), "TEXT"], _memory_rows(rows, when))
+
+
 @main.command()
 @click.option("--agent", "-a", help="Only this agent's memories.")
 @click.option("--older-than-days", type=click.FloatRange(0), help="Only memories older than this.")
 @click.option("--below-confidence", type=click.FloatRange(0, 1), help="Only memories less confident than this.")
-@click.option("--id", "memory_ids", multiple=True, help="Only this memory (repeatable).")
+@click.option("--id", "memory_ids", multiple=True,
+              help="Only this memory (repeatable); a unique prefix of its id is enough, like git.")
 @click.option("--kind", type=click.Choice(["heuristic", "outcome", "preference", "domain_knowledge", "anti_pattern"]),
               help="Only memories of this kind.")
-@store_command
+@click.option("--dry-run", is_flag=True, help="Only list what would be archived.")
+@click.option("--yes", "-y", is_flag=True, help="Archive without asking (needed when not at a terminal).")
+@store_command(local=True)  # reads the store itself (previews, prefixes, the audit log)
 def forget(alma: "ALMA", agent: str | None, older_than_days: float | None, below_confidence: float | None,
-           memory_ids: tuple[str, ...], kind: str | None):
-    """Archive memories matching every criterion given.
+           memory_ids: tuple[str, ...], kind: str | None, dry_run: bool, yes: bool, as_json: bool):
+    """Archive memories matching every criterion given; lists them, and asks first.
 
-    Archived memories leave retrieval but are not deleted: `alma-graph restore ID` brings them back."""
-    data = run_tool(alma, "alma_forget", agent=agent, older_than_days=older_than_days, below_confidence=below_confidence,
-                                memory_ids=list(memory_ids) or None, kind=kind)
-    return data, lambda d: f"archived {d['archived']} memories"
+    Archived memories leave retrieval but are not deleted: `alma-graph archived` lists them,
+    `alma-graph restore ID` brings them back, `alma-graph audit` shows every archive."""
+    from alma_graph.errors import ValidationError
+    from alma_graph.interfaces.id_prefix import resolve_memory_ids
+    from alma_graph.lifecycle.forget import forget_candidates
+    from alma_graph.memory.records import utcnow
+
+    ids = resolve_memory_ids(alma.store, memory_ids) if memory_ids else None
+    rows = forget_candidates(alma.context, utcnow(), agent, older_than_days, below_confidence, ids, kind)
+    data: dict[str, Any] = {"dry_run": dry_run, "archived": 0, "memory_ids": [r["id"] for r in rows]}
+    if rows and not dry_run and not yes:
+        if as_json or not _interactive():
+            raise ValidationError(f"forget would archive {len(rows)} memories: pass --yes to archive them "
+                                  "(or --dry-run to list them)")
+        click.echo(_memory_table(rows), err=True)
+        if not click.confirm(f"Archive these {len(rows)} memories?", err=True):
+            data["memory_ids"] = []
+            return data, lambda d: "nothing archived"
+    if rows and not dry_run:
+        data["archived"] = alma.forget(memory_ids=[r["id"] for r in rows])
+
+    def render(d: dict[str, Any]) -> str:
+        if not rows:
+            return "no memory matches: nothing archived"
+        verb = "would archive" if dry_run else "archived"
+        tail = "" if dry_run else "\n(alma-graph restore ID brings one back)"
+        return f"{verb} {len(rows)} memories:\n" + _memory_table(rows) + tail
+
+    return data, render
 
 
 @main.command()
 @click.argument("memory_ids", nargs=-1, required=True)
-@store_command
+@store_command(local=True)  # reads the store itself (previews, prefixes, the audit log)
 def restore(alma: "ALMA", memory_ids: tuple[str, ...]):
-    """Bring archived memories back into retrieval."""
-    return run_tool(alma, "alma_restore", memory_ids=list(memory_ids)), lambda d: f"restored {d['restored']} memories"
+    """Bring archived memories back into retrieval (ids or unique prefixes, like git)."""
+    from alma_graph.interfaces.id_prefix import resolve_memory_ids
+    from alma_graph.interfaces.tools import TOOLS
+
+    ids = resolve_memory_ids(alma.store, memory_ids)
+    data = {**TOOLS["alma_restore"](alma, memory_ids=ids), "memory_ids": ids}
+    return data, lambda d: f"restored {d['restored']} memories" + (
+        f" ({len(ids) - d['restored']} were not archived)" if d["restored"] < len(ids) else "")
+
+
+@main.command()
+@click.option("--agent", "-a", help="Only this agent's memories.")
+@click.option("--kind", type=click.Choice(["heuristic", "outcome", "preference", "domain_knowledge", "anti_pattern"]),
+              help="Only memories of this kind.")
+@click.option("--limit", type=click.IntRange(1), default=100, show_default=True, help="At most this many, newest first.")
+@store_command(local=True)  # reads the store itself (previews, prefixes, the audit log)
+def archived(alma: "ALMA", agent: str | None, kind: str | None, limit: int):
+    """List archived memories (what `restore` can bring back), newest first."""
+    rows = alma.store.find_memories(archived=True, agents=[agent] if agent else None, kind=kind)
+    rows.sort(key=lambda r: str(r["updated_at"] or ""), reverse=True)
+    rows = rows[:limit]
+    from alma_graph.interfaces.serialize import to_jsonable
+
+    data = {"archived": [{k: to_jsonable(r[k]) for k in ("id", "kind", "agent", "user_id", "text", "updated_at")}
+                         for r in rows]}
+    return data, lambda d: _memory_table(rows) if rows else "no archived memories"
+
+
+@main.command()
+@click.option("--action", type=click.Choice(["forget", "restore", "consolidate", "decay"]), help="Only this action.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True, help="At most this many.")
+@store_command(local=True)  # reads the store itself (previews, prefixes, the audit log)
+def audit(alma: "ALMA", action: str | None, limit: int):
+    """The audit log: every archive, restore, merge and decay run, newest first, with the memory ids."""
+    from alma_graph.interfaces.serialize import to_jsonable
+
+    records = alma.audit_log(action=action, limit=limit)
+
+    def render(d: dict[str, Any]) -> str:
+        if not records:
+            return "the audit log is empty"
+        return table(["WHEN", "ACTION", "COUNT", "AGENT", "MEMORIES"],
+                     [[str(r.created_at)[:19], r.action, r.count, r.agent or "",
+                       " ".join(i[:8] for i in r.memory_ids)] for r in records])
+
+    return {"audit": to_jsonable(records)}, render
 
 
 @main.command()
@@ -482,9 +535,8 @@ def serve(ctx: click.Context, config: Path, host: str, port: int, allow_paths: t
 
 
 @serve.command("mcp")
-@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
-              default=lambda: os.environ.get("ALMA_GRAPH_CONFIG", DEFAULT_CONFIG), show_default=DEFAULT_CONFIG,
-              help="Config file (or $ALMA_GRAPH_CONFIG).")
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              show_default=DEFAULT_CONFIG, help="Config file (or $ALMA_GRAPH_CONFIG); also accepted before the command.")
 @click.option("--transport", type=click.Choice(["stdio", "http"]), default="stdio", show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="HTTP bind address; any non-loopback one needs $ALMA_GRAPH_MCP_TOKEN.")
@@ -493,12 +545,14 @@ def serve(ctx: click.Context, config: Path, host: str, port: int, allow_paths: t
               help="A folder alma_ingest may read (repeatable; default: the project folder of --config).")
 @click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]), default="WARNING",
               show_default=True)
-def serve_mcp(config: Path, transport: str, host: str, port: int, allow_paths: tuple[str, ...], log_level: str) -> None:
+def serve_mcp(config: Path | None, transport: str, host: str, port: int, allow_paths: tuple[str, ...],
+              log_level: str) -> None:
     """The MCP server (stdio, or Streamable HTTP at /mcp). See docs/mcp.md."""
     from alma_graph.mcp.server import relay_to_service
     from alma_graph.mcp.server import serve as serve_mcp_server
 
     try:
+        config = config_path(config)
         if transport == "stdio" and relay_to_service(config):  # a knowledge service owns the store
             return
         serve_mcp_server(config, transport, host, port, log_level, list(allow_paths) or None)
@@ -525,9 +579,11 @@ def _find_benchmark(name: str) -> Path | None:
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Where the results JSON goes: a folder or a .json file (default: the current folder).")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def bench(args: tuple[str, ...]) -> None:
-    """Run the retrieve latency benchmark.
+def bench(out: Path | None, args: tuple[str, ...]) -> None:
+    """Run the retrieve latency benchmark; the results JSON goes to the current folder or --out.
 
     Runs benchmarks/retrieve_latency.py from a source checkout; extra ARGS are passed on,
     e.g. `alma-graph bench --sizes 1000`."""
@@ -536,7 +592,8 @@ def bench(args: tuple[str, ...]) -> None:
         click.secho("error: benchmarks/retrieve_latency.py not found: it ships with the source repository, "
                     "not the installed package; run this from a checkout", err=True, fg="red")
         sys.exit(exitcodes.ERROR)
-    sys.exit(subprocess.call([sys.executable, str(script), *args]))
+    target = (out or Path.cwd()).resolve()  # never into the checkout unless asked
+    sys.exit(subprocess.call([sys.executable, str(script), "--out", str(target), *args]))
 
 
 def _register_claude_code() -> None:

@@ -86,6 +86,9 @@ class LearningConfig(_Strict):
     similarity_threshold: float = Field(default=0.7, gt=0, le=1)
     min_occurrences_for_heuristic: int = Field(default=3, ge=1, le=1000)
     min_failures_for_anti_pattern: int = Field(default=2, ge=1, le=1000)
+    # An anti-pattern's better_alternative is the most similar heuristic of its task type,
+    # and only when at least this similar (cosine of the two memories' texts): else none.
+    alternative_similarity_threshold: float = Field(default=0.4, ge=-1, le=1)
 
 
 LifecycleKind = Literal["heuristic", "anti_pattern", "domain_knowledge", "outcome", "preference"]
@@ -177,6 +180,23 @@ class ServerConfig(_Strict):
             check_name(name, "client name")
         return clients
 
+class WebhookConfig(_Strict):
+    """One signed webhook that every process opening the store delivers to (CLI, MCP, Python).
+    Put the secret in the environment: ``secret: ${ALMA_WEBHOOK_SECRET}``."""
+
+    url: str
+    secret: str = Field(min_length=1)
+    events: list[Literal["created", "updated", "deleted", "accessed", "consolidated"]] | None = None  # default: all but accessed
+    timeout_seconds: float = Field(default=5.0, gt=0, le=300)  # per attempt
+    max_attempts: int = Field(default=5, ge=1, le=100)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", url):
+            raise ValueError(f"a webhook url must be an http:// or https:// URL with a host, got {url!r}")
+        return url
+
 
 class ALMAConfig(_Strict):
     project_id: str = "default"
@@ -190,6 +210,7 @@ class ALMAConfig(_Strict):
     lifecycle: LifecycleConfig = Field(default_factory=LifecycleConfig)
     agents: dict[str, AgentConfig] = Field(default_factory=dict)
     server: ServerConfig = Field(default_factory=ServerConfig)
+    webhooks: list[WebhookConfig] = Field(default_factory=list)
 
     @field_validator("project_id")
     @classmethod
@@ -216,7 +237,15 @@ class ALMAConfig(_Strict):
 
 
 def expand_env(value: Any, where: str = "alma") -> Any:
-    """Replace ``${VAR}`` and ``${VAR:-default}`` in every string of a parsed config."""
+    """Replace ``${VAR}`` and ``${VAR:-default}`` in every string of a parsed config.
+
+    A backend's section (``neo4j:``) is resolved only when ``storage`` selects it, so a
+    Kuzu config may name ``${NEO4J_PASSWORD}`` without the variable being set."""
+    if isinstance(value, dict) and where == "alma":
+        storage = expand_env(value.get("storage", "kuzu"), f"{where}.storage")
+        return {k: (_expand_unused_backend(v, f"{where}.{k}") if k in BACKEND_SECTIONS and k != storage
+                    else expand_env(v, f"{where}.{k}"))
+                for k, v in value.items()}
     if isinstance(value, dict):
         return {k: expand_env(v, f"{where}.{k}") for k, v in value.items()}
     if isinstance(value, list):
@@ -236,6 +265,23 @@ def expand_env(value: Any, where: str = "alma") -> Any:
         raise ConfigError(f"{where}: environment variable {name} is not set (write ${{{name}:-default}} to give a default)")
 
     return _ENV_PATTERN.sub(substitute, value)
+
+
+BACKEND_SECTIONS = ("neo4j",)  # config sections that belong to one storage backend
+
+
+def _expand_unused_backend(section: Any, where: str) -> Any:
+    """The section of a backend not in use: its keys are still checked, but a value whose
+    environment variable is not set falls back to the default instead of failing."""
+    if not isinstance(section, dict):
+        return section
+    expanded = {}
+    for key, value in section.items():
+        try:
+            expanded[key] = expand_env(value, f"{where}.{key}")
+        except ConfigError:
+            continue  # e.g. ${NEO4J_PASSWORD} with storage: kuzu
+    return expanded
 
 
 def _field_names(path: tuple) -> list[str]:

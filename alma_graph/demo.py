@@ -40,8 +40,9 @@ def run(storage_dir: Path) -> str:
             alma.learn("senior_qa", task, False, "Fixed time.sleep() waits before clicking",
                        task_type="form_testing", error_message=error)
         [anti] = alma.retrieve("test the checkout form", "senior_qa").anti_patterns
-        say(f"   -> anti-pattern appeared: don't {anti.pattern!r} because {anti.why_bad!r}; "
-            f"instead {anti.better_alternative!r}")
+        advice = (f"instead {anti.better_alternative!r}" if anti.better_alternative
+                  else "no advice yet: no heuristic is about this")  # filled when a fitting one appears
+        say(f"   -> anti-pattern appeared: don't {anti.pattern!r} because {anti.why_bad!r}; {advice}")
 
         say("3. senior_qa knows a fact; junior_qa inherits it")
         alma.add_knowledge("senior_qa", "testing_strategy", "The staging login form locks an account after 5 failed attempts")

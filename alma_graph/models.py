@@ -175,6 +175,7 @@ class MemorySlice:
     query: str = ""
     agent: str = ""
     retrieval_time_ms: float = 0.0
+    load_time_ms: float = 0.0  # loading the models on first use; not part of retrieval_time_ms
 
     @property
     def total_items(self) -> int:

@@ -1,7 +1,7 @@
 """Entity/relation extraction on the LoCoMo conversations.
 
 Runs EntityExtractor.extract_batch over every turn of every
-/work/shared/data/locomo/conv-*.json (one extractor per conversation, with
+../shared/data/locomo/conv-*.json, beside the checkout (one extractor per conversation, with
 the two speakers as known PERSON names), in three input modes:
 
     plain    the turn text as is
@@ -27,6 +27,7 @@ import os
 import random
 import sys
 import time
+from pathlib import Path
 from collections import Counter
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -116,7 +117,7 @@ def _rel_item(i: int, row, r) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", default="/work/shared/data/locomo")
+    ap.add_argument("--data", default=str(Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "locomo"))
     ap.add_argument("--mode", choices=MODES, default="speaker", help="mode whose samples are reported")
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--sample", type=int, default=30)

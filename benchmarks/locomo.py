@@ -17,7 +17,8 @@ after normalisation are left out and counted. Evidence strings are normalised
 ('D8:6; D9:17', space-joined lists, 'D30:05', 'D:11:26'); ids naming no turn of
 the conversation are dropped and listed in the results.
 
-Data: /work/shared/data/locomo/conv-*.json by default (the development split), or
+Data: ``../shared/data/locomo/conv-*.json`` by default — the development split, in the
+folder ``shared/data/locomo`` beside this repository's checkout — or
 any LoCoMo-format file or folder: one conversation per file, or the released
 ``locomo10.json`` (a list of samples with ``conversation`` and ``qa``). The data
 is read in place, never copied; the results JSON holds ids and numbers, no text.
@@ -60,7 +61,8 @@ from _harness import (  # noqa: E402
 )
 from _metrics import average, ndcg, recall_all, recall_any  # noqa: E402
 
-DEFAULT_DATA = "/work/shared/data/locomo"
+# Beside the checkout, never inside it (LoCoMo is CC BY-NC: read in place, not copied).
+DEFAULT_DATA = str(Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "locomo")
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
 ADVERSARIAL = 5
 TOP_K = 10

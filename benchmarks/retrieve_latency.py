@@ -101,6 +101,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--storage", choices=["kuzu", "neo4j"], default="kuzu")
     parser.add_argument("--recipes", nargs="+", default=["similarity_only", "hybrid"])
+    parser.add_argument("--out", type=Path, help="results JSON: a folder or a .json file (default: benchmarks/results/)")
     args = parser.parse_args()
     rng = random.Random(7)
     results = [run(size, args.queries, args.storage, rng, args.recipes) for size in args.sizes]
@@ -111,7 +112,9 @@ def main() -> None:
                          r["query_embedding"]["p50_ms"], r["memories_per_second"], r["learn_ms"]])
     print_table(["memories", "storage", "recipe", "retrieve p50 ms", "p95 ms", "mean ms", "embed p50 ms",
                  "load mem/s", "learn ms"], rows, title="retrieve latency (query embedding included)")
-    write_results(f"retrieve_latency_{args.storage}", {"queries_per_size": args.queries, "results": results})
+    name = f"retrieve_latency_{args.storage}"
+    out = args.out if args.out is None or args.out.suffix == ".json" else args.out / f"{name}.json"
+    write_results(name, {"queries_per_size": args.queries, "results": results}, out)
 
 
 if __name__ == "__main__":

@@ -248,3 +248,53 @@ def test_predicates_are_safe_identifiers(ex: EntityExtractor) -> None:
     outs = ex.extract_batch(SENTENCES + ["Alice and Bob work for Initech and joined the Platform team in May 2023."])
     predicates = [r.predicate for o in outs for r in o.relations]
     assert predicates and all(SAFE_PREDICATE.match(p) for p in predicates)
+
+
+# ------------------------------------------------------------ coordination (issue 11)
+
+@pytest.mark.parametrize("text, expected", [
+    # two clauses the small parser runs together: the second one's subject is not a conjunct
+    ("Dave works at Tyrell and Tyrell uses Redis.", {("dave", "works_at", "tyrell"), ("tyrell", "uses", "redis")}),
+    ("Dave works at Tyrell and Acme uses Redis.", {("dave", "works_at", "tyrell"), ("acme", "uses", "redis")}),
+    ("Alice works at Acme and Bob manages Globex.", {("alice", "works_at", "acme"), ("bob", "manages", "globex")}),
+    ("Bob joined Initech and Alice left Globex.", {("bob", "joined", "initech"), ("alice", "leave", "globex")}),
+    ("Alice uses Kafka, and Bob works at Globex.", {("alice", "uses", "kafka"), ("bob", "works_at", "globex")}),
+    # one subject, two verbs
+    ("Dave works at Tyrell and uses Redis.", {("dave", "works_at", "tyrell"), ("dave", "uses", "redis")}),
+    # conjoined objects, also where NER reads them as one name
+    ("The auth service uses Redis and Postgres.", {("auth service", "uses", "redis"), ("auth service", "uses", "postgres")}),
+    ("Alice works at Acme and Globex.", {("alice", "works_at", "acme"), ("alice", "works_at", "globex")}),
+    ("Alice manages Bob and Carol.", {("alice", "manages", "bob"), ("alice", "manages", "carol")}),
+    ("Dave uses Redis, Kafka and Postgres.", {("dave", "uses", "redis"), ("dave", "uses", "kafka"), ("dave", "uses", "postgres")}),
+])
+def test_conjunctions(ex: EntityExtractor, text: str, expected: set) -> None:
+    assert rels(ex.extract(text)) == expected
+
+
+def test_a_path_runs_through_coordinated_clauses(alma) -> None:
+    alma.add_knowledge("dev", "people", "Dave works at Tyrell and Tyrell uses Redis")
+    chain = alma.path("Dave", "Redis", agent="dev")
+    assert [(f.subject, f.predicate, f.object) for f in chain] == [("Dave", "works_at", "Tyrell"), ("Tyrell", "uses", "Redis")]
+
+
+@pytest.mark.parametrize("turn, preference", [
+    ("Looks good, but always use type hints in new code. Now the parser.", "Looks good, but always use type hints in new code."),
+    ("Thanks, and never push to main directly without a review. What next?", "Thanks, and never push to main directly without a review."),
+    ("Thanks for the help! By the way, I prefer dark mode in Vim. Anyway, see you tomorrow.", "By the way, I prefer dark mode in Vim."),
+])
+def test_a_preference_in_the_middle_of_a_chat_turn(turn: str, preference: str) -> None:
+    from alma_graph.ingest.classify import classify
+
+    found = classify(turn, "user")
+    assert [(e.kind.value, e.fields["preference"]) for e in found.extractions] == [("preference", preference)]
+    assert preference not in found.remainder
+
+
+def test_a_preference_mid_turn_is_ingested_from_a_chat(alma, tmp_path) -> None:
+    chat = tmp_path / "chat.txt"
+    chat.write_text("dana: The build is green now. Looks good, but always use type hints in new code. Ship it.\n"
+                    "assistant: Will do.\n")
+    report = alma.ingest_conversations(chat, agent="dev", user_id="dana")
+    assert report.added.get("preference") == 1
+    [row] = alma.store.find_memories(kind="preference", user_id="dana")
+    assert row["preference"] == "Looks good, but always use type hints in new code."

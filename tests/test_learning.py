@@ -82,35 +82,70 @@ def test_min_occurrences_comes_from_the_agent_config(make_alma):
     assert len(heuristics(alma)) == 1
 
 
-def test_two_similar_failures_make_one_anti_pattern_with_the_best_alternative(alma):
-    for task in LOGIN_TASKS[:3]:
-        alma.learn("qa", task, True, STRATEGY, task_type="form_testing")
-    alma.learn("qa", "Test the signup form submit button", False, "Wait with fixed sleep() calls before clicking",
-               task_type="form_testing", error_message="Flaky: the button was not yet enabled")
+WAIT_TASKS = ["Test the checkout form submit button", "Test the checkout form coupon button",
+              "Test the checkout form pay button"]
+WAIT_STRATEGY = "Wait until the button is enabled before clicking it, instead of sleeping"
+UNRELATED = [("Deploy the orders service", "Split read and write paths (CQRS)"),
+             ("Deploy the orders service to staging", "Split read and write paths (CQRS)"),
+             ("Deploy the orders service to production", "Split read and write paths (CQRS)")]
+SLEEP = "Wait with fixed sleep() calls before clicking"
+
+
+def learn_successes(alma, pairs):
+    for task, strategy in pairs:
+        alma.learn("qa", task, True, strategy, task_type="form_testing")
+
+
+def sleep_failures(alma, n=2, start=0):
+    for task, error in [("Test the signup form submit button", "Flaky: the button was not yet enabled"),
+                        ("Test the signup form after submitting", "Flaky: timing-dependent waits"),
+                        ("Test the signup form error banner", "Flaky: the banner came late")][start:n]:
+        alma.learn("qa", task, False, SLEEP, task_type="form_testing", error_message=error)
+
+
+def test_two_similar_failures_make_one_anti_pattern_advised_by_the_most_similar_heuristic(alma):
+    # The most confident heuristic of the task type (six successes) is about email fields, another
+    # about deployments: neither is advice about sleeping before a click; the waiting one is.
+    learn_successes(alma, [(t, STRATEGY) for t in LOGIN_TASKS] + UNRELATED + [(t, WAIT_STRATEGY) for t in WAIT_TASKS])
+    sleep_failures(alma, 1)
     assert anti_patterns(alma) == []
-    alma.learn("qa", "Test the signup form after submitting", False, "Wait with fixed sleep() calls before clicking",
-               task_type="form_testing", error_message="Flaky: timing-dependent waits")
+    sleep_failures(alma, 2, start=1)
     [row] = anti_patterns(alma)
     assert row["occurrence_count"] == 2
     assert row["why_bad"] == "Flaky: timing-dependent waits"
-    assert row["better_alternative"] == STRATEGY
+    assert row["better_alternative"] == WAIT_STRATEGY
     assert len(alma.store.targets(Edge.DERIVED_FROM, row["id"])) == 2
 
-    alma.learn("qa", "Test the signup form error banner", False, "Wait with fixed sleep() calls before clicking",
-               task_type="form_testing")
+    alma.learn("qa", "Test the signup form error banner", False, SLEEP, task_type="form_testing")
     [row] = anti_patterns(alma)
     assert row["occurrence_count"] == 3
 
 
-def test_anti_pattern_gets_its_alternative_when_a_heuristic_appears_later(alma):
-    for task in ("Test the signup form submit button", "Test the signup form after submitting"):
-        alma.learn("qa", task, False, "Wait with fixed sleep() calls", task_type="form_testing", error_message="flaky")
+def test_no_fitting_heuristic_leaves_the_alternative_empty(alma):
+    learn_successes(alma, [(t, STRATEGY) for t in LOGIN_TASKS] + UNRELATED)
+    sleep_failures(alma)
+    [row] = anti_patterns(alma)
+    assert row["better_alternative"] is None  # not "split read and write paths" nor the email advice
+    assert "Instead" not in alma.retrieve("test the signup form submit button", "qa").to_prompt()
+
+
+def test_anti_pattern_gets_its_alternative_when_a_fitting_heuristic_appears_later(alma):
+    sleep_failures(alma)
     [row] = anti_patterns(alma)
     assert row["better_alternative"] is None
-    for task in LOGIN_TASKS[:3]:
-        alma.learn("qa", task, True, STRATEGY, task_type="form_testing")
+    learn_successes(alma, [(t, STRATEGY) for t in LOGIN_TASKS[:3]] + UNRELATED)  # unrelated ones: still empty
     [row] = anti_patterns(alma)
-    assert row["better_alternative"] == STRATEGY
+    assert row["better_alternative"] is None
+    learn_successes(alma, [(t, WAIT_STRATEGY) for t in WAIT_TASKS])
+    [row] = anti_patterns(alma)
+    assert row["better_alternative"] == WAIT_STRATEGY
+
+
+def test_advice_a_person_wrote_is_kept_when_a_heuristic_appears(alma):
+    alma.add_anti_pattern("qa", SLEEP, "Flaky on slow CI", "Poll for the element state", task_type="form_testing")
+    learn_successes(alma, [(t, WAIT_STRATEGY) for t in WAIT_TASKS])
+    [row] = anti_patterns(alma)
+    assert row["better_alternative"] == "Poll for the element state"
 
 
 def test_learned_memories_are_retrieved_as_typed_objects(alma):

@@ -105,10 +105,12 @@ def test_readable_output(project, monkeypatch):
 
     added = runner.invoke(cli, ["add-knowledge", "Forms post to /api/v2", "-a", "qa", "-d", "forms", "--json"])
     memory_id = json.loads(added.output)["knowledge"]["id"]
-    forgotten = runner.invoke(cli, ["forget", "--id", memory_id])
-    assert forgotten.exit_code == 0 and forgotten.output.strip() == "archived 1 memories"
+    refused = runner.invoke(cli, ["forget", "--id", memory_id])  # no terminal to ask at: --yes is needed
+    assert refused.exit_code == 2 and "--yes" in refused.output
+    forgotten = runner.invoke(cli, ["forget", "--id", memory_id, "--yes"])
+    assert forgotten.exit_code == 0 and forgotten.output.startswith("archived 1 memories") and memory_id in forgotten.output
     restored = runner.invoke(cli, ["restore", memory_id, "--json"])
-    assert json.loads(restored.output) == {"restored": 1}
+    assert json.loads(restored.output) == {"restored": 1, "memory_ids": [memory_id]}
 
     (project / "docs").mkdir()
     (project / "docs" / "deploy.md").write_text("# Deploy\n\nThe billing job runs on Kubernetes.\n")

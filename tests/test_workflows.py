@@ -214,21 +214,3 @@ def test_workflow_tools_return_json(alma):
     alma.add_knowledge("dev", "forms", "The login form locks after 5 failed attempts")
     report = call("alma_consolidate", agent="dev", kind="domain_knowledge", similarity_threshold=0.8)
     assert report["merged"] == 1 and len(report["groups"]) == 1
-
-
-def test_the_docs_examples_run(tmp_path, capsys):
-    """docs/workflows.md is runnable: every Python block, in order, on one Kuzu store."""
-    from pathlib import Path
-    import re
-
-    doc = (Path(__file__).resolve().parent.parent / "docs" / "workflows.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", doc, flags=re.S)
-    assert len(blocks) >= 8
-    namespace = {"storage_dir": str(tmp_path / "store")}
-    try:
-        for block in blocks:
-            exec(compile(block, "docs/workflows.md", "exec"), namespace)
-    finally:
-        if "alma" in namespace:
-            namespace["alma"].close()
-    assert "## Handoff from the last session" in capsys.readouterr().out

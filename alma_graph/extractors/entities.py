@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .coordination import split_coordinated
 from .lexicon import (
     AMBIGUOUS_FIRST_NAMES,
     AMBIGUOUS_TECH_TERMS,
@@ -466,6 +467,9 @@ def find_mentions(
     candidates += tech_shape_mentions(doc)
     candidates += first_name_mentions(doc)
     candidates += propn_run_mentions(doc, common_words)
+    # "Acme and Globex" / "Alice manages Bob" as one NER span: their parts.
+    candidates = [part for m in candidates for part in
+                  (split_coordinated(doc, m) if m.source in (NER, PROPN_RUN) else [m])]
     # Within a source, longer spans first ("Acme Corp" over "Acme").
     candidates.sort(key=lambda m: (m.source, -(m.end - m.start), m.start))
     taken: set[int] = set()

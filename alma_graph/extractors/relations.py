@@ -20,6 +20,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .coordination import clause_repairs
+
 MAX_PREDICATE_LEN = 40
 
 # lemma[_particle][_prep] -> canonical predicate.
@@ -92,6 +94,7 @@ class _Relations:
         self.key_type = key_type
         self.speaker_key = speaker_key
         self.found: dict[tuple[str, str, str], None] = {}  # ordered set
+        self.repairs = clause_repairs(doc, tok2key)  # coordinated clauses the parser ran together
 
     # -- mapping tokens to entities
 
@@ -102,7 +105,8 @@ class _Relations:
         if self.vocative(tok):
             return []
         out = []
-        for t in (tok, *tok.conjuncts):
+        conjuncts = () if tok.i in self.repairs.not_conjuncts else tok.conjuncts  # a clause's own subject
+        for t in (tok, *(c for c in conjuncts if c.i not in self.repairs.not_conjuncts)):
             key = self.key_of(t)
             if key is not None and key not in out:
                 out.append(key)
@@ -155,7 +159,7 @@ class _Relations:
     # -- patterns
 
     def verb(self, v: Any) -> None:
-        subj_toks = [c for c in v.children if c.dep_ in _SUBJ_DEPS]
+        subj_toks = self.repairs.subjects.get(v.i) or [c for c in v.children if c.dep_ in _SUBJ_DEPS]
         head = v
         # "Alice joined Acme and moved to Berlin" / "wants to join": the
         # second verb borrows the first one's subject.
@@ -184,7 +188,11 @@ class _Relations:
         if not subjects:
             return
 
+        for c in self.repairs.objects.get(v.i, []):
+            self.add(subjects, base, self.keys_of(c), negated)
         for c in v.children:
+            if c.i in self.repairs.objects.get(v.i, []) or c.i in self.repairs.not_conjuncts and c.dep_ in _SUBJ_DEPS:
+                continue
             if c.dep_ in _OBJ_DEPS:
                 self.add(subjects, base, self.keys_of(c), negated)
             elif c.dep_ == "prep":

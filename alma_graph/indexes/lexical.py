@@ -53,7 +53,7 @@ class LexicalIndex:
             self._dirty = True
 
     def _tokenize(self, texts: list[str], return_ids: bool):
-        import bm25s
+        bm25s = _bm25s()
 
         if self._stemmer is None:
             import Stemmer
@@ -65,7 +65,7 @@ class LexicalIndex:
     def _ensure_built(self) -> None:
         if not self._dirty:
             return
-        import bm25s
+        bm25s = _bm25s()
 
         self._order = list(self._docs.values())
         if self._order:
@@ -110,3 +110,14 @@ class LexicalIndex:
             docs, scores = self._retriever.retrieve(tokens, k=k, show_progress=False, weight_mask=mask)
             return [(self._order[i].entry.memory_id, float(s))
                     for i, s in zip(docs[0].tolist(), scores[0].tolist()) if s > 0]
+
+
+def _bm25s():
+    """bm25s, imported on first use. On import it sets its logger to DEBUG, which printed
+    "DEBUG bm25s: Building index ..." at any log level; its records follow the root level instead."""
+    import logging
+
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.NOTSET)
+    return bm25s

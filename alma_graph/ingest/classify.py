@@ -13,7 +13,7 @@ Applied sentence by sentence to prose (never inside fenced code), in this order:
    The pattern is the subject of the failure, ``why_bad`` the reason (or the
    failure itself), ``better_alternative`` the alternative when one is given.
 3. **preference** (user turns only, never a question): "I prefer / I'd rather",
-   "I like it when / I hate / I don't like", "Always / Never <instruction verb> ..." at the start,
+   "I like it when / I hate / I don't like", "Always / Never <instruction verb> ..." at the start or after a clause ("Looks good, but always use ..."),
    "please don't / please always / please use", "from now on ...", "my
    preference ..."; the category comes from keywords (testing, code_style,
    workflow, tools, communication, else general).
@@ -76,7 +76,9 @@ _PREFERENCE = re.compile(
     r"(?:\bi(?:'d| would)?\s+(?:really\s+|strongly\s+|much\s+|generally\s+)?(?:prefer|rather)\b|"
     r"\bi\s+(?:really\s+)?(?:hate|dislike|can't stand|cannot stand|(?:don't|do not) like|(?:don't|do not) want you to)\b|"
     r"\bi\s+(?:really\s+)?(?:like|love)\s+(?:it when|when|my|to|having|using)\b|"
-    r"^(?:please\s+)?(?:always|never)\s+(?:" + "|".join(_DIRECTIVES) + r")\b|"
+    # at the start, or after a clause mid-turn: "Looks good, but always use type hints"
+    r"(?:^|[,;:—–]\s*|\s-\s|\b(?:but|and|so|also|btw|oh)\s+)(?:please\s+)?(?:always|never)\s+(?:"
+    + "|".join(_DIRECTIVES) + r")\b|"
     r"\bplease\s+(?:don't|do not|never|always|avoid|stop|keep|use|make sure|try to|write|answer|respond)\b|"
     r"\b(?:from now on|going forward|in (?:the )?future),?\s+(?:please\s+)?\w+|"
     r"\bmy\s+(?:preference|preferred)\b|"

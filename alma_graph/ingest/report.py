@@ -16,9 +16,11 @@ class IngestReport:
 
     - ``added``: memories written, per kind (heuristics that ``learn`` induces are
       counted in ``induced``, not here).
-    - ``duplicates``: items skipped because the store already held them (or the
-      same run produced them twice) — a second ingestion of the same files shows
-      everything here and nothing in ``added``.
+    - ``duplicates``: items skipped because the store already held them — a second
+      ingestion of the same files shows everything here and nothing in ``added``.
+    - ``duplicates_in_input``: items skipped because the input itself said the same
+      thing earlier (a paragraph repeated in a file, a message repeated across chats);
+      only the first is written, so retrieval never returns the same text twice.
     - ``scope_refused``: items the agent's can_learn / cannot_learn refused, per
       kind, with the reasons in ``scope_reasons``; the rest were still written.
     - ``errors``: file → why it could not be ingested (malformed export, unknown
@@ -31,6 +33,7 @@ class IngestReport:
     kind: str  # "directory" or "conversations"
     added: Counter = field(default_factory=Counter)
     duplicates: Counter = field(default_factory=Counter)
+    duplicates_in_input: Counter = field(default_factory=Counter)
     scope_refused: Counter = field(default_factory=Counter)
     scope_reasons: list[str] = field(default_factory=list)
     induced: int = 0
@@ -79,7 +82,8 @@ class IngestReport:
         return {
             "path": self.path, "agent": self.agent, "kind": self.kind,
             "added": {k: self.added.get(k, 0) for k in KINDS}, "induced_heuristics": self.induced,
-            "duplicates": dict(self.duplicates), "scope_refused": dict(self.scope_refused),
+            "duplicates": dict(self.duplicates), "duplicates_in_input": dict(self.duplicates_in_input),
+            "scope_refused": dict(self.scope_refused),
             "scope_reasons": list(self.scope_reasons), "errors": dict(self.errors), "item_errors": list(self.item_errors),
             "skipped": dict(self.skipped), "files_seen": self.files_seen, "files_ingested": self.files_ingested,
             "formats": dict(self.formats), "conversations": self.conversations, "turns": self.turns,
@@ -100,6 +104,9 @@ class IngestReport:
                      + f" (total {self.total_added}" + (f", plus {self.induced} induced heuristics)" if self.induced else ")"))
         lines.append(f"  already present (skipped): {self.total_duplicates}"
                      + (" — " + ", ".join(f"{k} {n}" for k, n in sorted(self.duplicates.items())) if self.duplicates else ""))
+        if self.duplicates_in_input:
+            lines.append(f"  duplicate within the input (written once): {sum(self.duplicates_in_input.values())} — "
+                         + ", ".join(f"{k} {n}" for k, n in sorted(self.duplicates_in_input.items())))
         if self.scope_refused:
             lines.append("  refused by scope: " + ", ".join(f"{k} {n}" for k, n in sorted(self.scope_refused.items())))
             lines.extend(f"    - {reason}" for reason in self.scope_reasons[:5])

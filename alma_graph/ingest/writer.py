@@ -25,6 +25,7 @@ from alma_graph.ingest.errors import IngestInterrupted
 from alma_graph.ingest.dedupe import existing_ids
 from alma_graph.ingest.items import Item
 from alma_graph.ingest.report import IngestReport
+from alma_graph.indexes.model_loading import load_models
 from alma_graph.models import MemoryKind
 
 BATCH_SIZE = 128
@@ -48,6 +49,12 @@ class _Bar:
                 "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed} elapsed, ETA {remaining}, "
                 "{rate_fmt}]"))
 
+    def stage(self, desc: str) -> None:
+        """Name what the run is doing while the count cannot move (e.g. loading the models)."""
+        if self._bar is not None:
+            self._bar.set_description(desc)
+            self._bar.refresh()
+
     def update(self, n: int) -> None:
         if self._bar is not None:
             self._bar.update(n)
@@ -57,13 +64,41 @@ class _Bar:
             self._bar.close()
 
 
+# Kinds whose same words from two places are one memory; an outcome is an event, so two
+# identical outcomes from two conversations are two pieces of evidence.
+_SAME_TEXT_IS_SAME_MEMORY = (MemoryKind.DOMAIN_KNOWLEDGE, MemoryKind.PREFERENCE, MemoryKind.ANTI_PATTERN)
+
+
+def _said(item: Item) -> str:
+    """What a knowledge chunk says, without where it sits: a file chunk's first line is its
+    "file › heading" label, and Markdown heading lines only repeat that label."""
+    fact = item.call["fact"]
+    if "headings" in item.metadata:  # a chunk of a file
+        fact = "\n".join(line for line in fact.split("\n")[1:] if not line.lstrip().startswith("#"))
+    return fact
+
+
+def _content_key(item: Item) -> tuple | None:
+    if item.kind not in _SAME_TEXT_IS_SAME_MEMORY:
+        return None
+    if item.kind is MemoryKind.DOMAIN_KNOWLEDGE:
+        return (item.kind, item.owner, " ".join(_said(item).lower().split()))
+    fields = {MemoryKind.DOMAIN_KNOWLEDGE: ("fact",), MemoryKind.PREFERENCE: ("category", "preference"),
+              MemoryKind.ANTI_PATTERN: ("pattern", "why_bad", "better_alternative")}[item.kind]
+    return (item.kind, item.owner, *(" ".join(str(item.call.get(f) or "").lower().split()) for f in fields))
+
+
 def write_items(alma: Any, items: list[Item], report: IngestReport, show_progress: bool | None) -> None:
     unique: dict[str, Item] = {}
+    said: set[tuple] = set()
     for item in items:
-        if item.id in unique:
-            report.duplicates[item.kind.value] += 1
+        key = _content_key(item)
+        if item.id in unique or (key is not None and key in said):
+            report.duplicates_in_input[item.kind.value] += 1
         else:
             unique[item.id] = item
+            if key is not None:
+                said.add(key)
     present = existing_ids(alma, unique.values())
     todo = []
     for item in unique.values():
@@ -71,8 +106,11 @@ def write_items(alma: Any, items: list[Item], report: IngestReport, show_progres
             report.duplicates[item.kind.value] += 1
         else:
             todo.append(item)
-    bar = _Bar(progress_enabled(show_progress, len(todo)), len(todo), f"ingest {report.kind}")
+    bar = _Bar(progress_enabled(show_progress, len(todo)), len(todo), "loading models")
     try:
+        if todo:
+            load_models(spacy=alma.config.extraction.enabled)  # seconds on first use: a stage of its own
+        bar.stage(f"ingest {report.kind}")
         _write_knowledge(alma, [i for i in todo if i.kind is MemoryKind.DOMAIN_KNOWLEDGE], report, bar)
         for item in todo:
             if item.kind is not MemoryKind.DOMAIN_KNOWLEDGE:

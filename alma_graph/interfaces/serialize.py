@@ -63,6 +63,7 @@ def slice_to_dict(memories: MemorySlice, max_tokens: int = 2000) -> dict[str, An
         "agent": memories.agent,
         "total_items": memories.total_items,
         "retrieval_time_ms": round(memories.retrieval_time_ms, 3),
+        "load_time_ms": round(memories.load_time_ms, 3),
         **{kind: [memory_to_dict(m) for m in getattr(memories, kind)] for kind in SLICE_KINDS},
         "prompt": memories.to_prompt(max_tokens=max_tokens),
     }

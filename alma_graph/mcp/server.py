@@ -105,6 +105,13 @@ def _mcp_tool(spec: ToolSpec, alma: "ALMA", lock: threading.Lock, roots: list[Pa
                 return spec(alma, **arguments)
         except ALMAGraphError as exc:  # the caller's mistake: say what to change
             raise ToolError(f"{type(exc).__name__}: {exc}") from exc
+        except ToolError:
+            raise
+        except Exception as exc:  # not the caller's mistake: still say what it was
+            log.exception("tool %s failed", spec.name)
+            raise ToolError(f"{type(exc).__name__}: {exc or 'no message'} (an internal error of "
+                            f"{spec.name}, not a problem with the arguments; the server log on stderr "
+                            "has the traceback)") from exc
 
     parameters = spec.parameters()
     if guard is not None:

@@ -131,20 +131,31 @@ class Learner:
 
     # -- anti-patterns -------------------------------------------------------------------
 
-    def _best_heuristic(self, agent: str, task_type: str) -> dict[str, Any] | None:
-        rows = self.store.find_memories(agents=[agent], kind=MemoryKind.HEURISTIC.value, category=task_type,
-                                        archived=False)
-        return max(rows, key=lambda r: (r["confidence"] or 0, r["occurrence_count"] or 0), default=None)
+    def _fitting_heuristic(self, agent: str, task_type: str, vector: np.ndarray) -> dict[str, Any] | None:
+        """The agent's heuristic of this task type most similar to an anti-pattern (its task,
+        pattern and why), if any is similar enough to be advice about the same thing.
+
+        The best heuristic of the task type is often about something else entirely
+        ("don't use fixed sleeps" -> "split read and write paths"); no advice beats that."""
+        rows = self.store.find_memories(with_embedding=True, agents=[agent], kind=MemoryKind.HEURISTIC.value,
+                                        category=task_type, archived=False)
+        rows = [r for r in rows if r["embedding"] is not None]
+        if not rows:
+            return None
+        sims = np.asarray([r["embedding"] for r in rows], dtype=np.float32) @ np.asarray(vector, dtype=np.float32)
+        best = int(np.argmax(sims))
+        return rows[best] if sims[best] >= self.config.learning.alternative_similarity_threshold else None
 
     def _create_anti_pattern(self, outcome: dict, group: list[str], embed, now: datetime) -> dict[str, Any]:
         pattern = outcome["strategy_used"]
         why_bad = outcome["error_message"] or outcome["user_feedback"] or f"failed on: {outcome['task_description']}"
-        best = self._best_heuristic(outcome["agent"], outcome["category"])
         text = f"{outcome['task_description']} | avoid: {pattern}. Why bad: {why_bad}"
+        vector = embed(text)
+        best = self._fitting_heuristic(outcome["agent"], outcome["category"], vector)
         n = len(group)
         row = new_row(
             self.store.project_id, MemoryKind.ANTI_PATTERN, outcome["agent"], text, outcome["category"],
-            embed(text), pattern=pattern, why_bad=why_bad, task_description=outcome["task_description"],
+            vector, pattern=pattern, why_bad=why_bad, task_description=outcome["task_description"],
             better_alternative=best["strategy"] if best else None, occurrence_count=n,
             confidence=n / (n + 1), last_seen=now, occurred_at=now,
         )
@@ -161,14 +172,19 @@ class Learner:
         self.store.link(Edge.DERIVED_FROM, pattern_id, outcome["id"])
 
     def _offer_alternative(self, agent: str, task_type: str, now: datetime) -> list[str]:
-        """A heuristic appeared: anti-patterns of its task type now point to the best one."""
-        best = self._best_heuristic(agent, task_type)
-        if best is None:
-            return []
+        """A heuristic appeared: each anti-pattern of its task type without advice, or with
+        advice taken from a heuristic, now points to the heuristic that fits it best (if any
+        fits). Advice a person wrote (``add_anti_pattern``) is never replaced."""
+        strategies = {r["strategy"] for r in self.store.find_memories(
+            agents=[agent], kind=MemoryKind.HEURISTIC.value, category=task_type, archived=False)}
         updated = []
-        for row in self.store.find_memories(agents=[agent], kind=MemoryKind.ANTI_PATTERN.value,
+        for row in self.store.find_memories(with_embedding=True, agents=[agent], kind=MemoryKind.ANTI_PATTERN.value,
                                             category=task_type, archived=False):
-            if row["better_alternative"] != best["strategy"]:
+            current = row["better_alternative"]
+            if (current and current not in strategies) or row["embedding"] is None:
+                continue
+            best = self._fitting_heuristic(agent, task_type, row["embedding"])
+            if best is not None and best["strategy"] != current:
                 self.store.update_memory(row["id"], {"better_alternative": best["strategy"], "updated_at": now})
                 updated.append(row["id"])
         return updated

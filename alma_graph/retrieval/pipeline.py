@@ -25,6 +25,7 @@ from alma_graph.memory.validation import (
     check_text,
     check_top_k,
 )
+from alma_graph.indexes.model_loading import load_models
 from alma_graph.models import SLICE_FIELDS, MemoryKind, MemorySlice
 from alma_graph.retrieval.factors import Ranker
 from alma_graph.retrieval.fusion import HybridRanker
@@ -36,6 +37,7 @@ def retrieve(ctx: Context, task: str, agent: str, top_k: int | None = None, user
              as_of: datetime | None = None, only_ids: Iterable[str] | None = None) -> MemorySlice:
     """The memories most relevant to ``task`` that ``agent`` may see, top_k per kind."""
     ctx.check_open()
+    load_ms = load_models(spacy=ctx.config.extraction.enabled)  # reported apart from retrieval time
     started = time.perf_counter()
     config = ctx.config.retrieval
     task = check_text(task, "task", MAX_QUERY_CHARS)
@@ -86,5 +88,6 @@ def retrieve(ctx: Context, task: str, agent: str, top_k: int | None = None, user
                                   "paths": candidate.paths}
             getattr(result, SLICE_FIELDS[kind]).append(memory)
     result.retrieval_time_ms = (time.perf_counter() - started) * 1000
+    result.load_time_ms = load_ms
     ctx.emit(EventType.ACCESSED, agent, [m.id for m in result.all()], query=task)
     return result
