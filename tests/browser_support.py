@@ -100,3 +100,44 @@ def unpack_neo4j_browser(target: Path) -> Path:
         members = [name for name in jar.namelist() if name.startswith("browser/")]
         jar.extractall(target, members)
     return target / "browser"
+
+
+class RunningService:
+    """``alma-graph serve`` as a subprocess on a free localhost port (stopped with SIGTERM)."""
+
+    def __init__(self, config: Path, env: dict[str, str], timeout: float = 240):
+        import socket
+        import sys
+        import time
+        import urllib.request
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = config.parent / "service.log"
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "alma_graph.cli", "serve", "--config", str(config), "--port", str(self.port)],
+                env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"alma-graph serve exited with {self.process.returncode}:\n{self.log.read_text()[-4000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/v1/health", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"alma-graph serve was not ready in {timeout:.0f}s:\n{self.log.read_text()[-4000:]}")
+                time.sleep(0.25)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()

@@ -514,12 +514,12 @@ export interface components {
              * Source
              * @default user
              */
-            source: string;
+            source?: string;
             /**
              * Confidence
              * @default 1
              */
-            confidence: number;
+            confidence?: number;
             /** Metadata */
             metadata?: {
                 [key: string]: unknown;
@@ -581,7 +581,7 @@ export interface components {
              * Archived
              * @default false
              */
-            archived: boolean;
+            archived?: boolean;
             /** Shared From */
             shared_from?: string | null;
             /** Score */
@@ -639,7 +639,7 @@ export interface components {
              * Source
              * @default explicit
              */
-            source: string;
+            source?: string;
             /**
              * Agent
              * @description The agent recording it (then scope-checked).
@@ -683,19 +683,19 @@ export interface components {
              * @description Attach each memory's per-signal ranks and graph paths.
              * @default false
              */
-            explain: boolean;
+            explain?: boolean;
             /**
              * Include Shared
              * @description Include memories inherited from or shared by other agents.
              * @default true
              */
-            include_shared: boolean;
+            include_shared?: boolean;
             /**
              * Max Tokens
              * @description Token budget of the rendered prompt.
              * @default 2000
              */
-            max_tokens: number;
+            max_tokens?: number;
         };
         /** RetrieveResponse */
         RetrieveResponse: {

@@ -86,7 +86,8 @@ describe("alma-graph client", () => {
     const second = await writer.updateMemory(first.id, { agent: "lead", text: "Backups run at 03:00" });
     assert.notEqual(second.id, first.id);
     const history = await writer.history(second.id, "lead");
-    assert.deepEqual(history.versions.map((m) => m.text), ["Backups run at 02:00", "Backups run at 03:00"]);
+    assert.deepEqual(history.versions.map((m) => m.text).sort(), ["Backups run at 02:00", "Backups run at 03:00"]);
+    assert.deepEqual(history.versions.find((m) => m.id === first.id)?.text, "Backups run at 02:00");
 
     await writer.deleteMemory(second.id, "lead");
     const archived = await writer.listMemories({ agent: "lead", include_archived: true, limit: 200 });
