@@ -202,7 +202,7 @@ export interface paths {
         };
         /**
          * Memory History
-         * @description Every version of a memory, oldest first.
+         * @description Every version of a memory, newest first.
          */
         get: operations["memory_history_v1_memories__memory_id__history_get"];
         put?: never;
@@ -494,7 +494,7 @@ export interface components {
             memory_id: string;
             /**
              * Versions
-             * @description Oldest first; the last one is current.
+             * @description Newest first: the current version, then the ones it superseded.
              */
             versions: components["schemas"]["Memory"][];
         };
