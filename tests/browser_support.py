@@ -29,14 +29,15 @@ NEO4J_BROWSER_ARTIFACT = "org.neo4j.client:neo4j-browser:5.24.0"
 NEO4J_BROWSER_CACHE = ROOT / "docker" / "neo4j-local" / "target" / "neo4j-browser"
 
 
-def save_screenshot(page, name: str) -> Path:
-    """A full-page PNG under docs/images/ and the artifacts folder; returns the docs path."""
-    IMAGES.mkdir(parents=True, exist_ok=True)
+def save_screenshot(page, name: str, docs_name: str | None = None) -> Path:
+    """A PNG in the artifacts folder, and under docs/images/ as ``docs_name`` if given."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    target = IMAGES / f"{name}.png"
-    page.screenshot(path=str(target))
-    shutil.copyfile(target, ARTIFACTS / target.name)
-    return target
+    artifact = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(artifact))
+    if docs_name:
+        IMAGES.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(artifact, IMAGES / f"{docs_name}.png")
+    return artifact
 
 
 @pytest.fixture(scope="session")

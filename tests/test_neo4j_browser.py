@@ -77,7 +77,7 @@ def test_neo4j_browser_draws_a_documented_query_with_the_project_style(
     fills = {fill.upper() for fill in nodes.locator("circle.b-outline").evaluate_all(
         "circles => circles.map(c => c.getAttribute('fill'))") if fill}
     captions = " ".join(nodes.locator("text").evaluate_all("texts => texts.map(t => t.textContent || '')"))
-    save_screenshot(page, "neo4j-browser")
+    save_screenshot(page, "neo4j-browser", docs_name="neo4j-browser")
 
     # junior_dev -> lead -> "The payments API depends on Redis", and senior_dev's shared fact.
     assert nodes.count() >= 5, console[-20:]

@@ -71,25 +71,27 @@ def test_viewer_signs_in_searches_opens_a_memory_and_expands_the_graph(viewer, c
     agents = page.inner_text("#agents")
     assert "INHERITS_FROM → lead" in agents and "SHARES_WITH → junior" in agents
     assert "may learn: architecture, deploys" in agents
-    lead_counts = page.locator("#counts-table tr[data-agent=lead] td").all_inner_texts()
-    assert lead_counts[0] == "lead" and int(lead_counts[1]) >= 1 and int(lead_counts[2]) == 1  # heuristic, anti-pattern
+    count = lambda row: int(page.locator(f"#counts tr[{row}] td").nth(1).inner_text())  # noqa: E731
+    assert count("data-kind=anti_pattern") == 1 and count("data-kind=heuristic") == 1
+    assert count("data-kind=domain_knowledge") == 3  # the current versions only: lead's, senior's, other's
+    assert count("data-agent=lead") == 6 and count("data-agent=other") == 1  # 3 outcomes, a heuristic, ...
 
     # The graph around an entity, then expanded by clicking a memory node.
     page.select_option("#agent", "junior")
     page.fill("#graph-center", "Redis")
     page.select_option("#graph-hops", "1")
     page.click("#graph-form button")
-    page.wait_for_function("() => window.viewer.cy.nodes().some(n => n.data('label') === 'Redis')")
+    page.wait_for_function("() => document.getElementById('graph').dataset.center.endsWith('/redis')")
     before = graph_node_ids(page)
     assert viewer["current"] in before  # the memory that mentions Redis
     click_graph_node(page, viewer["current"])
     page.wait_for_function(f"() => window.viewer.cy.getElementById('{viewer['current']}').hasClass('expanded')")
-    page.wait_for_selector("#memory:not([hidden])")
+    page.wait_for_selector("#memory[data-memory]")
     after = graph_node_ids(page)
     assert after > before, "clicking the memory added the entities it mentions"
     assert {"Postgres", "API"} <= {page.evaluate(f"() => window.viewer.cy.getElementById({i!r}).data('label')") for i in after}
     page.wait_for_timeout(300)
-    save_screenshot(page, f"viewer-graph-{backend}" if backend != "kuzu" else "viewer-graph")
+    save_screenshot(page, f"viewer-graph-{backend}", docs_name="viewer-graph" if backend == "kuzu" else None)
 
     # Search with explanations: per-signal ranks and the graph path of each result.
     page.fill("#search-input", "Change the payments API")
@@ -100,7 +102,7 @@ def test_viewer_signs_in_searches_opens_a_memory_and_expands_the_graph(viewer, c
     assert any("Redis and Postgres" in t for t in texts) and any("Alice Chen" in t for t in texts)
     assert all("dense #" in t and "bm25 #" in t for t in texts), texts
     assert page.locator("#results .path").count() >= 1
-    save_screenshot(page, f"viewer-search-{backend}" if backend != "kuzu" else "viewer-search")
+    save_screenshot(page, f"viewer-search-{backend}", docs_name="viewer-search" if backend == "kuzu" else None)
 
     # Open the edited memory: its details and both versions; then a writer's edit adds a third.
     page.click(f"#results li[data-memory='{viewer['current']}']")
@@ -116,7 +118,7 @@ def test_viewer_signs_in_searches_opens_a_memory_and_expands_the_graph(viewer, c
     page.click("#save")
     page.wait_for_function("() => document.querySelectorAll('#history li').length === 3")
     assert "Kafka" in page.inner_text("#memory-text")
-    save_screenshot(page, f"viewer-memory-history-{backend}" if backend != "kuzu" else "viewer-memory-history")
+    save_screenshot(page, f"viewer-memory-history-{backend}", docs_name="viewer-memory-history" if backend == "kuzu" else None)
     assert page.locator("#error").is_hidden()
     page.close()
 
@@ -126,7 +128,7 @@ def test_a_narrower_client_sees_none_of_another_agents_memories(viewer, chromium
     assert "read-only" in page.inner_text("#whoami")
     assert page.locator("#agent option").all_inner_texts() == ["junior"]
     assert "other" not in page.locator("#agents li").evaluate_all("items => items.map(i => i.dataset.agent)")
-    assert page.locator("#counts-table tr[data-agent=other]").count() == 0
+    assert page.locator("#counts tr[data-agent=other]").count() == 0
     assert viewer["secret"] not in graph_node_ids(page)
 
     page.fill("#search-input", "payments API keys")
@@ -135,7 +137,7 @@ def test_a_narrower_client_sees_none_of_another_agents_memories(viewer, chromium
     assert SECRET not in page.inner_text("#results")
     assert page.locator("#results li[data-memory]").count() >= 1  # it does see its own sources' memories
     page.click("#results li[data-memory] >> nth=0")
-    page.wait_for_selector("#memory:not([hidden])")
+    page.wait_for_selector("#memory[data-memory]")
     assert page.locator("#edit-text").count() == 0  # a read-only client gets no edit controls
 
     # The graph around the secret's id is refused, and the page says why.

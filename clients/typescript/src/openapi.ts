@@ -454,10 +454,21 @@ export interface components {
         };
         /** Graph */
         Graph: {
+            /**
+             * Center
+             * @description The id of the node the view is centered on (null: overview).
+             */
+            center?: string | null;
             /** Nodes */
             nodes: components["schemas"]["GraphNode"][];
             /** Edges */
             edges: components["schemas"]["GraphEdge"][];
+            /**
+             * Truncated
+             * @description More nodes were reachable than `limit`.
+             * @default false
+             */
+            truncated?: boolean;
         };
         /** GraphEdge */
         GraphEdge: {

@@ -76,22 +76,31 @@ async function showAgents(): Promise<void> {
   $("agents").replaceChildren(...who.agents.map(describeAgent));
 }
 
+/** Counts per kind and per agent: one call for a client of every agent, else one per agent it may act as. */
 async function showCounts(): Promise<void> {
+  const everyAgent = who.client.agents.includes("*");
   const names = who.agents.filter((a) => a.may_act).map((a) => a.name);
-  const rows = await Promise.all(names.map(async (name) => ({ name, stats: await client.stats(name) })));
-  const head = el("tr", {}, el("th", {}, "agent"), ...KINDS.map((k) => el("th", {}, k.replace("_", " "))), el("th", {}, "archived"));
-  const body = rows.map(({ name, stats }) => {
-    const byKind = stats.by_kind as Record<string, number>;
-    return el("tr", { "data-agent": name }, el("td", {}, name), ...KINDS.map((k) => el("td", {}, String(byKind[k] ?? 0))),
-      el("td", {}, String(stats.archived ?? 0)));
-  });
-  $("counts").replaceChildren(el("table", { id: "counts-table" }, head, ...body));
+  const all = everyAgent ? [await client.stats()] : await Promise.all(names.map((name) => client.stats(name)));
+  const byKind: Record<string, number> = {};
+  const byAgent: Record<string, number> = {};
+  let archived = 0;
+  for (const stats of all) {
+    for (const [kind, n] of Object.entries(stats.by_kind as Record<string, number>)) byKind[kind] = (byKind[kind] ?? 0) + n;
+    for (const [name, n] of Object.entries(stats.by_agent as Record<string, number>)) byAgent[name] = n;
+    archived += Number(stats.archived ?? 0);
+  }
+  const kinds = el("table", { id: "counts-by-kind" }, ...KINDS.map((k) =>
+    el("tr", { "data-kind": k }, el("td", {}, k.replace("_", " ")), el("td", {}, String(byKind[k] ?? 0)))),
+    el("tr", { "data-kind": "archived" }, el("td", {}, "archived"), el("td", {}, String(archived))));
+  const agents = el("table", { id: "counts-by-agent" }, ...Object.entries(byAgent).sort().map(([name, n]) =>
+    el("tr", { "data-agent": name }, el("td", {}, name), el("td", {}, String(n)))));
+  $("counts").replaceChildren(el("h3", {}, "by kind"), kinds, el("h3", {}, "by agent"), agents);
 }
 
 // -- the graph -------------------------------------------------------------------------------------
 
 /** The graph as the service returns it (its schema leaves nodes and edges open). */
-type ViewGraph = Graph & { center?: string | null; truncated?: boolean };
+type ViewGraph = Graph;
 type ViewEdge = { id: string; source: string; target: string; type: string; props?: Record<string, unknown> };
 
 function toElements(graph: ViewGraph): cytoscape.ElementDefinition[] {
@@ -133,10 +142,15 @@ function centerOf(id: string): string {
   return id.startsWith("agent:") ? id.slice("agent:".length) : id;
 }
 
+let graphRequest = 0;
+
 async function showGraph(center: string | null): Promise<void> {
   const hops = Number($<HTMLSelectElement>("graph-hops").value);
+  const asked = ++graphRequest;
   const graph: ViewGraph = await client.graph(center ? { agent: agent(), center, hops } : { agent: agent() });
+  if (asked !== graphRequest) return; // a later request (another agent or center) owns the view
   merge(graph, true);
+  $("graph").dataset.center = graph.center ?? "";
   if (graph.center) cy.getElementById(String(graph.center)).select();
 }
 
@@ -188,7 +202,6 @@ async function openMemory(id: string, centerGraph = false): Promise<void> {
     el("ol", { id: "history" }, ...versions));
   if (!who.client.read_only && !memory.archived) panel.append(editor(memory));
   panel.dataset.memory = memory.id;
-  panel.hidden = false;
   if (centerGraph) {
     $<HTMLInputElement>("graph-center").value = memory.id;
     await showGraph(memory.id);
@@ -214,6 +227,7 @@ function editor(memory: Memory): HTMLElement {
   erase.addEventListener("click", () => guarded(async () => {
     if (!confirm("Erase this memory for good? Only an audit record without its text stays.")) return;
     await client.deleteMemory(memory.id, agent(), { hard: true });
+    delete $("memory").dataset.memory;
     $("memory").replaceChildren(el("p", {}, "Erased."));
     cy.getElementById(memory.id).remove();
     await showCounts();
@@ -238,8 +252,8 @@ $("graph-form").addEventListener("submit", (event) => {
 $("agent").addEventListener("change", () => void guarded(async () => {
   // What is shown belongs to the agent it was asked for.
   $("results").replaceChildren();
-  $("memory").hidden = true;
-  $("memory").replaceChildren();
+  delete $("memory").dataset.memory;
+  $("memory").replaceChildren(el("p", { class: "hint" }, "Click a search result or a memory in the graph."));
   await showGraph(null);
 }));
 const saved = sessionStorage.getItem(TOKEN_KEY);
