@@ -61,8 +61,9 @@ def agents(request: Request, who: Annotated[Any, Depends(_client)]) -> dict[str,
         actable = sorted(known) if who.all_agents else sorted(who.agents)
         depth = alma.config.retrieval.max_inheritance_depth
         seen = set(actable)
-        for name in actable:
-            seen |= set(alma.store.visible_agents(name, depth))
+        if not who.all_agents:  # a client of every agent already lists them all
+            for name in actable:
+                seen |= set(alma.store.visible_agents(name, depth))
         configured = set(alma.config.agents)
         rows = []
         for name in sorted(seen):
