@@ -40,9 +40,11 @@ def save_screenshot(page, name: str, docs_name: str | None = None) -> Path:
     return artifact
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """Debian's chromium (installed by scripts/install_chromium.sh), headless, via Playwright."""
+    """Debian's chromium (installed by scripts/install_chromium.sh), headless, via Playwright.
+    Per module: each test module imports this fixture, and two sync Playwright sessions
+    cannot run at once in one thread."""
     from playwright.sync_api import sync_playwright
 
     if not CHROMIUM.exists():

@@ -109,6 +109,7 @@ def test_viewer_signs_in_searches_opens_a_memory_and_expands_the_graph(viewer, c
     page.wait_for_selector(f"#memory[data-memory='{viewer['current']}']")
     history = page.locator("#history li").all_inner_texts()
     assert len(history) == 2 and "depends on Redis" in history[0] and "Redis and Postgres" in history[1]
+    assert page.locator("#edit-text").count() == 0  # junior only inherits it: no edit controls
     page.select_option("#agent", "lead")  # edits are made as the memory's own agent
     page.wait_for_function("() => document.querySelectorAll('#results li').length === 0")
     page.click("#search-button")

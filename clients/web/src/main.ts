@@ -189,8 +189,12 @@ async function search(task: string): Promise<void> {
 
 const SKIP = new Set(["text", "explain", "score", "score_breakdown", "metadata"]);
 
+let memoryRequest = 0;
+
 async function openMemory(id: string, centerGraph = false): Promise<void> {
+  const asked = ++memoryRequest;
   const [memory, history] = await Promise.all([client.getMemory(id, agent()), client.history(id, agent())]);
+  if (asked !== memoryRequest) return; // a later click (or an edit) owns the panel
   const panel = $("memory");
   const fields = Object.entries(memory).filter(([k, v]) => !SKIP.has(k) && v !== null && v !== undefined && v !== "");
   const details = el("dl", {}, ...fields.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, typeof v === "object" ? JSON.stringify(v) : String(v))]));
@@ -200,7 +204,8 @@ async function openMemory(id: string, centerGraph = false): Promise<void> {
   panel.replaceChildren(el("h2", {}, memory.kind.replace("_", " ")), el("p", { id: "memory-text" }, memory.text), details,
     el("h2", {}, `History (${history.versions.length} version${history.versions.length === 1 ? "" : "s"})`),
     el("ol", { id: "history" }, ...versions));
-  if (!who.client.read_only && !memory.archived) panel.append(editor(memory));
+  // Edits are made as the memory's own agent (an agent may not rewrite what it inherits).
+  if (!who.client.read_only && !memory.archived && memory.agent === agent()) panel.append(editor(memory));
   panel.dataset.memory = memory.id;
   if (centerGraph) {
     $<HTMLInputElement>("graph-center").value = memory.id;
@@ -251,6 +256,7 @@ $("graph-form").addEventListener("submit", (event) => {
 });
 $("agent").addEventListener("change", () => void guarded(async () => {
   // What is shown belongs to the agent it was asked for.
+  memoryRequest++;
   $("results").replaceChildren();
   delete $("memory").dataset.memory;
   $("memory").replaceChildren(el("p", { class: "hint" }, "Click a search result or a memory in the graph."));
