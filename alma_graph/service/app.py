@@ -25,6 +25,7 @@ from alma_graph.errors import ALMAGraphError
 from alma_graph.service.auth import AuthMiddleware, Clients, check_tool_call
 from alma_graph.service.errors import error_body, status_for
 from alma_graph.service.routes import Service, router
+from alma_graph.service import viewer
 
 if TYPE_CHECKING:
     from alma_graph.alma import ALMA
@@ -67,6 +68,8 @@ def create_app(alma: "ALMA", clients: Clients, host: str = "127.0.0.1",
     app.state.service = Service(alma, lock)
     app.state.allowed_paths = roots
     app.include_router(router)
+    app.include_router(viewer.router)  # GET /v1/agents
+    viewer.mount_ui(app)  # the web viewer at /ui/
     # The SDK's /mcp endpoint (with its DNS-rebinding checks) as a route of this app.
     [mcp_route] = [r for r in mcp_app.routes if isinstance(r, Route) and r.path == MCP_PATH]
     app.router.routes.append(mcp_route)

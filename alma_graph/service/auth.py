@@ -26,6 +26,8 @@ ALL = "*"
 LOCAL_CLIENT = "local"
 # Paths anyone may read: liveness and the API's description (no memory data).
 PUBLIC_PATHS = frozenset({"/v1/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+# The web viewer's static files: no data (every call the page makes carries a token).
+PUBLIC_PREFIXES = ("/ui/",)
 # Tools that act on no agent's memories and may be called by any client.
 ANY_CLIENT_TOOLS = frozenset({"alma_health"})
 
@@ -184,7 +186,7 @@ class AuthMiddleware:
             await send_json(send, 403, error_body("AccessDeniedError", "without configured clients the service "
                                                   "answers only requests addressed to a loopback host"))
             return
-        if scope["path"] in PUBLIC_PATHS:
+        if scope["path"] in PUBLIC_PATHS or scope["path"] == "/ui" or scope["path"].startswith(PUBLIC_PREFIXES):
             await self.app(scope, receive, send)
             return
         try:

@@ -143,8 +143,10 @@ class GraphEdge(BaseModel):
 
 
 class Graph(BaseModel):
+    center: str | None = Field(default=None, description="The id of the node the view is centered on (null: overview).")
     nodes: list[GraphNode]
     edges: list[GraphEdge]
+    truncated: bool = Field(default=False, description="More nodes were reachable than `limit`.")
 
 
 class Stats(BaseModel):
