@@ -8,6 +8,7 @@ demo:
 # With branch coverage, subprocesses (CLI, MCP server) included: the report shows the gaps.
 test:
 	./scripts/bootstrap.sh
+	./scripts/install_chromium.sh  # the browser tests' chromium; the demo does not need it
 	./scripts/test.sh --cov=alma_graph --cov-branch --cov-report=term
 
 bench:

@@ -10,9 +10,6 @@ TORCH_VERSION="2.15.0"
 VENV="${ALMA_GRAPH_VENV:-.venv}"
 PYTHON="${PYTHON:-python3}"
 
-# Debian's chromium for the browser tests (checked on every run; quick when present).
-./scripts/install_chromium.sh
-
 stamp_of() { cat pyproject.toml scripts/bootstrap.sh | sha256sum | cut -d' ' -f1; }
 
 if [ ! -x "$VENV/bin/python" ]; then
