@@ -6,7 +6,6 @@ the commands under test run through the entry point.
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,7 +22,6 @@ from test_mcp import McpSession, error_text, ok, server_env
 pytestmark = pytest.mark.skipif(not ALMA_GRAPH.exists(), reason=f"{ALMA_GRAPH} is not installed")
 
 CHATS = Path(__file__).parent / "fixtures" / "chats"
-REPO = Path(__file__).parent.parent
 
 
 def make_project(folder: Path, agents: dict | None = None) -> Path:
@@ -73,7 +71,7 @@ def test_forget_by_each_criterion(tmp_path, embedder):
         kept = alma.add_knowledge("dev", "infra", "Deploys go through the release branch.")
 
     def forget(*args: str) -> int:
-        return as_json(run("forget", *args, "--json", cwd=tmp_path))["archived"]
+        return as_json(run("forget", *args, "--yes", "--json", cwd=tmp_path))["archived"]
 
     def active() -> set[str]:
         with ALMA(load_config(config), embedder=embedder) as alma:
@@ -132,11 +130,10 @@ def test_serve_mcp_through_the_entry_point_with_allow_path(tmp_path):
 
 
 def test_bench_runs_the_latency_benchmark(tmp_path):
-    # a copy of benchmarks/, so the run writes its results there and not over the checked-in ones
-    shutil.copytree(REPO / "benchmarks", tmp_path / "benchmarks", ignore=shutil.ignore_patterns("results"))
-    result = run("bench", "--sizes", "30", "--queries", "3", "--recipes", "similarity_only", cwd=tmp_path)
+    result = run("bench", "--sizes", "30", "--queries", "3", "--recipes", "similarity_only", "--out",
+                 str(tmp_path / "out"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "retrieve latency" in result.stdout and "similarity_only" in result.stdout
-    written = json.loads((tmp_path / "benchmarks" / "results" / "retrieve_latency_kuzu.json").read_text())
+    written = json.loads((tmp_path / "out" / "retrieve_latency_kuzu.json").read_text())
     [size] = written["results"]
     assert size["size"] == 30 and size["recipes"]["similarity_only"]["p50_ms"] > 0
