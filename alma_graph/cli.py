@@ -20,10 +20,9 @@ import functools
 import inspect
 import json
 import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +31,7 @@ import click
 from alma_graph.errors import ALMAGraphError, ConfigError
 from alma_graph.interfaces import exitcodes as exitcodes
 from alma_graph.interfaces.cli_options import DEFAULT_CONFIG, MainGroup, config_path, global_option
+from alma_graph.interfaces.cli_tables import fmt_score, table
 from alma_graph.interfaces.config_template import CONFIG_TEMPLATE
 
 if TYPE_CHECKING:
@@ -43,29 +43,6 @@ def _echo_json(data: Any) -> None:
     from alma_graph.interfaces.serialize import to_jsonable
 
     click.echo(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False))
-
-
-def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], wrap_last: bool = False) -> str:
-    """A plain-text table; the last column is cut to the terminal's width."""
-    rows = [["" if v is None else str(v) for v in row] for row in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    width = shutil.get_terminal_size((120, 24)).columns
-    fixed = sum(widths[:-1]) + 2 * (len(widths) - 1)
-    widths[-1] = max(len(headers[-1]), min(widths[-1], width - fixed)) if rows else widths[-1]
-
-    def line(cells: Sequence[str]) -> str:
-        last = cells[-1]
-        if len(last) > widths[-1]:
-            last = last[: max(1, widths[-1] - 1)] + "…"
-        return "  ".join([c.ljust(w) for c, w in zip(cells[:-1], widths)] + [last]).rstrip()
-
-    out = [line(list(headers)), line(["-" * w for w in widths])]
-    out += [line(r) for r in rows]
-    return "\n".join(out)
-
-
-def _fmt_score(value: Any) -> str:
-    return f"{value:.3f}" if isinstance(value, (int, float)) else ""
 
 
 # -- running a command against a store ----------------------------------------------------------------
@@ -210,7 +187,7 @@ def _render_slice(data: dict[str, Any]) -> str:
     rows = []
     for kind in SLICE_KINDS:
         for memory in data[kind]:
-            rows.append([memory["kind"], _fmt_score(memory["score"]), memory["id"][:8], memory["shared_from"] or "",
+            rows.append([memory["kind"], fmt_score(memory["score"]), memory["id"][:8], memory["shared_from"] or "",
                          memory["text"]])
     head = f"{data['agent']}: {data['total_items']} memories for {data['query']!r} in {data['retrieval_time_ms']:.0f} ms"
     if data.get("load_time_ms"):
