@@ -13,48 +13,17 @@ With --storage neo4j the server comes from NEO4J_URI, NEO4J_USER and NEO4J_PASSW
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import latency_summary, print_table, write_results  # noqa: E402
+from _synthetic import agents_config, server_settings, synthetic_facts, synthetic_questions  # noqa: E402
 
 from alma_graph import ALMA  # noqa: E402
-
-SUBJECTS = ["The auth service", "The billing job", "The search index", "The mobile app", "The data pipeline",
-            "The checkout page", "The admin panel", "The notification worker", "The payments API", "The CI runner"]
-VERBS = ["stores sessions in", "retries failed calls to", "reads its settings from", "logs every request to",
-         "depends on", "is deployed with", "caches results in", "is monitored by", "exports metrics to", "is tested with"]
-OBJECTS = ["Redis", "PostgreSQL 15", "an S3 bucket", "Kafka", "Grafana dashboards", "Terraform", "a cron schedule",
-           "the feature flag service", "Playwright", "a blue-green deploy", "Elasticsearch", "the secrets vault"]
-QUALIFIERS = ["since the March migration", "in the EU region", "for premium customers", "during nightly batches",
-              "after the outage review", "behind a circuit breaker", "with a five second timeout", "in staging only"]
-
-
-def synthetic_facts(n: int, rng: random.Random) -> list[str]:
-    return [f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {rng.choice(QUALIFIERS)} (note {i})"
-            for i in range(n)]
-
-
-def agents_config(count: int) -> dict:
-    seniors = [f"senior_{i}" for i in range(count // 2)]
-    config = {name: {} for name in seniors}
-    config.update({f"junior_{i}": {"inherit_from": [seniors[i]]} for i in range(count // 2)})
-    return config
-
-
-def server_settings(storage: str) -> dict:
-    """Neo4j connection from the environment, and a project of its own (a server keeps earlier runs)."""
-    if storage != "neo4j":
-        return {}
-    return {"project_id": f"bench-{uuid.uuid4().hex[:8]}",
-            "neo4j": {"uri": os.environ.get("NEO4J_URI", "bolt://localhost:7687"),
-                      "user": os.environ.get("NEO4J_USER", "neo4j"), "password": os.environ.get("NEO4J_PASSWORD")}}
 
 
 def run(size: int, queries: int, storage: str, rng: random.Random, recipes: list[str]) -> dict:
@@ -70,8 +39,7 @@ def run(size: int, queries: int, storage: str, rng: random.Random, recipes: list
                 [{"agent": rng.choice(names), "domain": "systems", "fact": fact} for fact in facts[chunk:chunk + 2000]])
         load_s = time.perf_counter() - started
         alma.retrieve("warm up", "junior_0")
-        queries_text = [f"What does {rng.choice(SUBJECTS).lower()} use for {rng.choice(OBJECTS)}?"
-                        for _ in range(queries)]
+        queries_text = synthetic_questions(queries, rng)
         readers = [rng.choice(names) for _ in range(queries)]
         per_recipe = {}
         for recipe in recipes:
