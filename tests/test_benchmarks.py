@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import _harness  # noqa: E402
 import locomo  # noqa: E402
 import longmemeval  # noqa: E402
+import scale  # noqa: E402
 from _metrics import dcg, dedupe, ndcg, recall_all, recall_any  # noqa: E402
 
 from alma_graph.errors import ValidationError  # noqa: E402
@@ -370,3 +371,39 @@ def test_longmemeval_runner_excludes_questions_without_marked_evidence(tmp_path,
     assert "no has_answer user turn" in printed and "no question can be scored" in printed
     assert "WARNING" in printed and payload["config"]["sha256"]["matches_official"] is False
     assert json.loads(out.read_text())["data"]["scored"] == 0
+
+
+def test_scale_runner_grows_one_store_and_reports_consistent_numbers(backend, request, tmp_path, monkeypatch):
+    if backend == "neo4j":  # the session's server, as a user would pass theirs
+        server = request.getfixturevalue("neo4j_server")
+        monkeypatch.setenv("NEO4J_URI", server.uri)
+        monkeypatch.setenv("NEO4J_USER", server.user)
+        monkeypatch.setenv("NEO4J_PASSWORD", server.password)
+    out = tmp_path / "scale.json"
+    scale.main(["--storage", backend, "--sizes", "40", "15", "--batch", "10", "--queries", "3", "--out", str(out)])
+    written = json.loads(out.read_text())
+    assert written["benchmark"] == "scale" and written["config"]["sizes"] == [15, 40]
+    [result] = written["results"]
+    assert result["storage"] == backend
+    steps = result["steps"]
+    assert [s["size"] for s in steps] == [15, 40]
+    # one store grown in place: the second step adds only the difference, in batches of 10
+    assert [[b["end"] for b in s["batches"]] for s in steps] == [[10, 15], [25, 35, 40]]
+    assert [s["added"] for s in steps] == [15, 25]
+    assert [s["stored"] for s in steps] == [15, 40]
+    for step in steps:
+        assert step["write_per_second"] == pytest.approx(step["added"] / step["write_seconds"], rel=0.05)
+        assert set(step["recipes"]) == set(scale.DEFAULT_RECIPES)
+        for timing in step["recipes"].values():
+            assert timing["n"] == 3 and 0 < timing["p50_ms"] <= timing["p95_ms"]
+            assert 0 <= timing["answered"] <= 3
+        assert step["disk_mb"]["storage_dir"] > 0 and step["rss_mb"]["python"] > 0
+    # the growth checks are the ratios of the numbers above
+    p95, rate = result["growth_checks"]
+    hybrid = [s["recipes"]["hybrid"]["p95_ms"] for s in steps]
+    assert p95["ratio"] == pytest.approx(hybrid[1] / hybrid[0], abs=0.01)
+    assert p95["passed"] == (p95["ratio"] <= scale.P95_GROWTH_LIMIT)
+    batches = [b for s in steps for b in s["batches"]]
+    assert rate["ratio"] == pytest.approx(batches[-1]["per_second"] / batches[0]["per_second"], abs=0.01)
+    assert rate["passed"] == (rate["ratio"] >= scale.WRITE_RATE_FLOOR)
+    assert (tmp_path / "scale.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
