@@ -24,8 +24,13 @@ def synthetic_facts(n: int, rng: random.Random, start: int = 0) -> list[str]:
             for i in range(start, start + n)]
 
 
-def synthetic_questions(n: int, rng: random.Random) -> list[str]:
-    return [f"What does {rng.choice(SUBJECTS).lower()} use for {rng.choice(OBJECTS)}?" for _ in range(n)]
+def synthetic_questions(n: int, rng: random.Random, numbered_from: int | None = None) -> list[str]:
+    """``n`` questions; numbered ones ("... (ticket 12)") never repeat, so no cache of
+    queries or their vectors answers a timed question from an earlier one."""
+    questions = [f"What does {rng.choice(SUBJECTS).lower()} use for {rng.choice(OBJECTS)}?" for _ in range(n)]
+    if numbered_from is None:
+        return questions
+    return [f"{question} (ticket {numbered_from + i})" for i, question in enumerate(questions)]
 
 
 def agents_config(count: int) -> dict:

@@ -3,9 +3,10 @@
 One store per backend grows through the sizes (1,000 → 10,000 → 100,000 by default), so
 a run builds each store once. Facts go in with ``add_knowledge_batch`` in batches of
 ``--batch`` (embedding and entity extraction included, the default), spread over 50
-agents (juniors inherit from seniors); at each size every recipe answers the same
-questions, one question at a time across recipes, so machine noise hits them alike.
-Timings include embedding the query with MiniLM.
+agents (juniors inherit from seniors); at each size every recipe answers the same kinds
+of question, one question at a time across recipes, so machine noise hits them alike.
+Each question text is asked once in a run (numbered), so a cache of queries cannot
+answer it; timings include embedding the query with MiniLM.
 
     .venv/bin/python benchmarks/scale.py [--storage kuzu neo4j] [--sizes 1000 10000 100000]
     .venv/bin/python benchmarks/scale.py --sizes 5000 50000      # the flat-growth check (issue #15, target 2)
@@ -139,24 +140,34 @@ def grow(alma: ALMA, start: int, target: int, batch: int, rng: random.Random, ag
     return batches
 
 
-def time_retrieves(alma: ALMA, questions: list[str], readers: list[str], recipes: list[str]) -> dict:
-    samples: dict[str, list[float]] = {recipe: [] for recipe in recipes}
-    found: dict[str, int] = {recipe: 0 for recipe in recipes}
-    for question, reader in zip(questions, readers):
-        for recipe in recipes:
+def time_retrieves(alma: ALMA, questions: dict[str, list[str]], readers: list[str]) -> dict:
+    """Each recipe's questions (its own, never asked before), one at a time across recipes."""
+    samples: dict[str, list[float]] = {recipe: [] for recipe in questions}
+    found: dict[str, int] = {recipe: 0 for recipe in questions}
+    for i, reader in enumerate(readers):
+        for recipe, texts in questions.items():
             started = time.perf_counter()
-            result = alma.retrieve(question, reader, top_k=5, recipe=recipe)
+            result = alma.retrieve(texts[i], reader, top_k=5, recipe=recipe)
             samples[recipe].append((time.perf_counter() - started) * 1000)
             found[recipe] += bool(result.all())
-    return {recipe: {**latency_summary(samples[recipe]), "answered": found[recipe]} for recipe in recipes}
+    return {recipe: {**latency_summary(samples[recipe]), "answered": found[recipe]} for recipe in questions}
+
+
+def fresh_questions(args: argparse.Namespace, step: int) -> dict[str, list[str]]:
+    """The same kinds of question at every size and for every recipe, numbered apart."""
+    asked = {}
+    for r, recipe in enumerate(args.recipes):
+        rng = random.Random(args.seed)
+        asked[recipe] = synthetic_questions(args.queries, rng, numbered_from=(step * len(args.recipes) + r)
+                                            * args.queries)
+    return asked
 
 
 def run_backend(storage: str, args: argparse.Namespace, server: dict | None) -> dict:
     agents = agents_config(50)
     names = list(agents)
     rng = random.Random(args.seed)
-    questions = synthetic_questions(args.queries, rng)
-    readers = [rng.choice(names) for _ in questions]
+    readers = [rng.choice(names) for _ in range(args.queries)]
     profiler = Profiler(args.profile)
     steps = []
     with tempfile.TemporaryDirectory(prefix="alma-scale-") as directory:
@@ -164,14 +175,14 @@ def run_backend(storage: str, args: argparse.Namespace, server: dict | None) -> 
         alma = ALMA({"project_id": "scale", "storage": storage, "storage_dir": directory, "agents": agents,
                      **server_settings(storage)})
         count = 0
-        for size in sorted(args.sizes):
+        for step_number, size in enumerate(sorted(args.sizes)):
             label = f"{storage}_{size}"
             batches = grow(alma, count, size, args.batch, rng, names, profiler, label)
             count = size
             write_seconds = sum(b["seconds"] for b in batches)
             stats = alma.stats()
             with profiler.section(f"{label}_retrieve"):
-                recipes = time_retrieves(alma, questions, readers, args.recipes)
+                recipes = time_retrieves(alma, fresh_questions(args, step_number), readers)
             graph_dir = server["data_dir"] if server and server["data_dir"] else None
             step = {
                 "size": size, "stored": stats["by_kind"]["domain_knowledge"], "graph": stats["graph"],
