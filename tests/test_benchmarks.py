@@ -395,7 +395,7 @@ def test_scale_runner_grows_one_store_and_reports_consistent_numbers(backend, re
         assert step["write_per_second"] == pytest.approx(step["added"] / step["write_seconds"], rel=0.05)
         assert set(step["recipes"]) == set(scale.DEFAULT_RECIPES)
         for timing in step["recipes"].values():
-            assert timing["n"] == 3 and 0 < timing["p50_ms"] <= timing["p95_ms"]
+            assert timing["n"] == 3 and 0 < timing["p50_ms"] <= timing["p95_ms"] and timing["first_ms"] > 0
             assert 0 <= timing["answered"] <= 3
         assert step["disk_mb"]["storage_dir"] > 0 and step["rss_mb"]["python"] > 0
     # the growth checks are the ratios of the numbers above
