@@ -137,6 +137,8 @@ def grow(alma: ALMA, start: int, target: int, batch: int, rng: random.Random, ag
             seconds = time.perf_counter() - started
         batches.append({"end": begin + count, "memories": count, "seconds": round(seconds, 3),
                         "per_second": round(count / seconds, 1)})
+        if len(batches) % 10 == 0:
+            print(f"    {label}: {begin + count:,} memories, last batch {count / seconds:.0f}/s", flush=True)
     return batches
 
 
