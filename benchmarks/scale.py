@@ -207,6 +207,8 @@ def run_backend(storage: str, args: argparse.Namespace, server: dict | None) -> 
                   f"{recipes.get(DEFAULT_RECIPE, recipes[args.recipes[0]])['p95_ms']} ms, "
                   f"load {step['load_average'][0]}", flush=True)
         alma.close()
+        # the vector cache is written on close: the store's full size on disk
+        steps[-1]["disk_mb"]["storage_dir_closed"] = disk_mb(store)
     return {"storage": storage, "neo4j_server": server["source"] if server else None, "steps": steps}
 
 
