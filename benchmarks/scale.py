@@ -10,6 +10,7 @@ answer it; timings include embedding the query with MiniLM.
 
     .venv/bin/python benchmarks/scale.py [--storage kuzu neo4j] [--sizes 1000 10000 100000]
     .venv/bin/python benchmarks/scale.py --sizes 5000 50000      # the flat-growth check (issue #15, target 2)
+    .venv/bin/python benchmarks/scale.py --combine kuzu.json neo4j.json   # one table and plot from two runs
 
 With more than one size it checks that growth is flat between the first and the last:
 retrieve p95 (default recipe) at the last size ≤ 1.5× the first, and the rate of the last
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import json
 import os
 import random
 import resource
@@ -291,34 +293,55 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--plot", type=Path, help="the PNG (default: scale.png beside the JSON)")
     parser.add_argument("--profile", type=Path, help="folder for cProfile stats of the last write batch and the "
                                                      "retrieves at each size")
+    parser.add_argument("--combine", type=Path, nargs="+", metavar="JSON",
+                        help="run nothing: one table, JSON and plot from the results of earlier runs")
     args = parser.parse_args(argv)
     if min(args.sizes) < 1 or args.batch < 1 or args.queries < 1:
         parser.error("--sizes, --batch and --queries must be positive")
     return args
 
 
-def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(argv)
-    started = time.perf_counter()
-    warm_up()
-    results = []
-    for storage in args.storage:
-        with (neo4j_server() if storage == "neo4j" else contextlib.nullcontext()) as server:
-            results.append(run_backend(storage, args, server))
-    print_results(results, args.recipes)
-    check_recipe = DEFAULT_RECIPE if DEFAULT_RECIPE in args.recipes else args.recipes[0]
+def report(results: list[dict], config: dict, extra: dict, args: argparse.Namespace) -> dict:
+    """Table, growth checks, JSON and plot of the results of one run (or of several, combined)."""
+    recipes = config["recipes"]
+    print_results(results, recipes)
+    check_recipe = DEFAULT_RECIPE if DEFAULT_RECIPE in recipes else recipes[0]
     for result in results:
         result["growth_checks"] = growth_checks(result, check_recipe)
         for check in result["growth_checks"]:
             print(f"{'PASS' if check['passed'] else 'FAIL'} {result['storage']}: {check['check']} = "
                   f"{check['ratio']} ({check['limit']})")
     out = args.out if args.out is None or args.out.suffix == ".json" else args.out / "scale.json"
-    payload = {"config": {"sizes": sorted(args.sizes), "batch": args.batch, "queries": args.queries,
-                          "recipes": args.recipes, "seed": args.seed, "cpus": os.cpu_count()},
-               "total_seconds": round(time.perf_counter() - started, 1), "results": results}
+    payload = {"config": config, **extra, "results": results}
     path = write_results("scale", payload, out)
-    plot(results, args.recipes, args.plot or path.with_suffix(".png"))
+    plot(results, recipes, args.plot or path.with_suffix(".png"))
     return payload
+
+
+def combine(files: list[Path], args: argparse.Namespace) -> dict:
+    """One table, JSON and plot from earlier runs (e.g. each backend run on its own)."""
+    runs = [json.loads(Path(f).read_text()) for f in files]
+    recipes = [r for r in runs[0]["config"]["recipes"] if all(r in run["config"]["recipes"] for run in runs)]
+    config = {**runs[0]["config"], "recipes": recipes,
+              "sizes": sorted({size for run in runs for size in run["config"]["sizes"]})}
+    extra = {"combined_from": [{"file": Path(f).name, "when": run["when"], "total_seconds": run["total_seconds"],
+                                "storage": [r["storage"] for r in run["results"]]} for f, run in zip(files, runs)]}
+    return report([result for run in runs for result in run["results"]], config, extra, args)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
+    if args.combine:
+        return combine(args.combine, args)
+    started = time.perf_counter()
+    warm_up()
+    results = []
+    for storage in args.storage:
+        with (neo4j_server() if storage == "neo4j" else contextlib.nullcontext()) as server:
+            results.append(run_backend(storage, args, server))
+    config = {"sizes": sorted(args.sizes), "batch": args.batch, "queries": args.queries, "recipes": args.recipes,
+              "seed": args.seed, "cpus": os.cpu_count()}
+    return report(results, config, {"total_seconds": round(time.perf_counter() - started, 1)}, args)
 
 
 if __name__ == "__main__":

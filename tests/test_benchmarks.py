@@ -407,3 +407,7 @@ def test_scale_runner_grows_one_store_and_reports_consistent_numbers(backend, re
     assert rate["ratio"] == pytest.approx(batches[-1]["per_second"] / batches[0]["per_second"], abs=0.01)
     assert rate["passed"] == (rate["ratio"] >= scale.WRITE_RATE_FLOOR)
     assert (tmp_path / "scale.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # --combine runs nothing: the same results again, in one table and plot
+    combined = scale.main(["--combine", str(out), "--out", str(tmp_path / "combined.json")])
+    assert combined["results"] == written["results"] and combined["combined_from"][0]["file"] == "scale.json"
+    assert (tmp_path / "combined.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
