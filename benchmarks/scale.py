@@ -236,7 +236,7 @@ def plot(results: list[dict], recipes: list[str], path: Path) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter, NullFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     fig, (latency, writes) = plt.subplots(1, 2, figsize=(11, 4.2))
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -260,6 +260,7 @@ def plot(results: list[dict], recipes: list[str], path: Path) -> Path:
         for ticks in (axis.xaxis, axis.yaxis):  # 10,000 rather than 10^4
             ticks.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
             ticks.set_minor_formatter(NullFormatter())
+        axis.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))  # labels within one decade too
         axis.legend(fontsize=7)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
