@@ -44,6 +44,29 @@ def test_an_older_fact_arriving_late_is_closed_by_the_newer_one(alma):
     assert before.object == "Paris" and before.valid_to == JUN
 
 
+def test_facts_in_one_batch_get_the_same_history_as_one_write_each(alma):
+    """add_knowledge_batch resolves a batch's facts together: the dates they hold must be those of
+    the same facts written one by one (a late arrival, a return to an earlier employer, a stored fact
+    closed by the batch)."""
+    AUG = datetime(2024, 8, 1, tzinfo=timezone.utc)
+    stated = [("Bob works at Globex.", JAN), ("Bob works at Initech.", AUG), ("Bob works at Hooli.", MAR),
+              ("Bob works at Globex.", JUN)]
+    alma.add_knowledge("one_by_one", "team", "Carol works at Umbrella.", timestamp=JAN)
+    alma.add_knowledge("batched", "team", "Dave works at Umbrella.", timestamp=JAN)
+    for fact, when in stated:
+        alma.add_knowledge("one_by_one", "team", fact.replace("Bob", "Carol"), timestamp=when)
+    alma.add_knowledge_batch([{"agent": "batched", "domain": "team", "fact": fact.replace("Bob", "Dave"),
+                               "timestamp": when} for fact, when in stated])
+
+    def history(name: str, agent: str) -> list:
+        facts = alma.related(name, agent, predicate="works_at", include_history=True)
+        return sorted((f.object, f.valid_from, f.valid_to) for f in facts)
+
+    expected = history("Carol", "one_by_one")
+    assert len(expected) == 5 and [f for f in expected if f[2] is None] == [("Initech", AUG, None)]
+    assert history("Dave", "batched") == expected
+
+
 def test_multi_valued_predicates_accumulate(alma):
     alma.add_knowledge("dev", "stack", "The checkout service uses PostgreSQL.", timestamp=JAN)
     alma.add_knowledge("dev", "stack", "The checkout service uses Redis.", timestamp=JUN)

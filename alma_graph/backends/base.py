@@ -131,6 +131,11 @@ class GraphStore(ABC):
         if pairs:
             self.run(q.merge_edges(edge), {"pairs": [{"from_key": a, "to_key": b} for a, b in pairs]})
 
+    def link_new(self, edge: Edge, pairs: list[tuple[str, str]]) -> None:
+        """Edges that cannot exist yet, because one end was created in this transaction."""
+        if pairs:
+            self.run(q.create_edges(edge), {"pairs": [{"from_key": a, "to_key": b} for a, b in pairs]})
+
     def targets(self, edge: Edge, key: str) -> list[str]:
         return [row["key"] for row in self.run(q.edge_targets(edge), {"key": key})]
 
@@ -201,6 +206,27 @@ class GraphStore(ABC):
                     valid_to: Any) -> None:
         self.run(q.CREATE_FACT, {"subject": subject, "object": obj, "predicate": predicate,
                                  "memory_id": memory_id, "valid_from": valid_from, "valid_to": valid_to})
+
+    def subjects_facts(self, pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        """``subject_facts`` for many (subject, predicate) pairs in one statement, each row
+        naming its subject and predicate."""
+        if not pairs:
+            return []
+        return self.run(q.SUBJECTS_FACTS, {"pairs": [{"subject": s, "predicate": p} for s, p in pairs]})
+
+    def close_facts(self, rows: list[dict[str, Any]]) -> None:
+        """``close_fact`` for many rows (subject, object, predicate, memory_id, valid_to)."""
+        if rows:
+            self.run(q.CLOSE_FACTS, {"rows": rows})
+
+    def create_facts(self, rows: list[dict[str, Any]]) -> None:
+        """``create_fact`` for many rows (subject, object, predicate, memory_id, valid_from, valid_to)."""
+        open_rows = [{k: v for k, v in r.items() if k != "valid_to"} for r in rows if r["valid_to"] is None]
+        closed = [r for r in rows if r["valid_to"] is not None]
+        if open_rows:
+            self.run(q.CREATE_OPEN_FACTS, {"rows": open_rows})
+        if closed:
+            self.run(q.CREATE_CLOSED_FACTS, {"rows": closed})
 
     def facts_around(self, keys: list[str]) -> list[dict[str, Any]]:
         return self.run(q.FACTS_AROUND, {"keys": keys}) if keys else []

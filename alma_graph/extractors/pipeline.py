@@ -54,9 +54,16 @@ class EntityExtractor:
         return self._nlp
 
     def add_known_names(self, names: Iterable[str] | Mapping[str, str | None]) -> None:
-        """Add names (e.g. Entity nodes created since construction)."""
-        self._known.update(known_table(names))
-        self._matcher = None
+        """Add names (e.g. Entity nodes created since construction).
+
+        Only the new spellings enter the matcher: rebuilding it from every known name
+        after each write made a long ingestion quadratic in the number of entities."""
+        added = known_table(names)
+        fresh = [name for key, (name, _) in added.items() if self._known.get(key, (None,))[0] != name]
+        self._known.update(added)
+        if self._matcher is not None and fresh:
+            make_doc = self.nlp.make_doc
+            self._matcher.add("KNOWN", [make_doc(name) for name in fresh])
 
     def extract(self, text: str, *, speaker: str | None = None) -> Extraction:
         """Entities and relations in `text`.  With `speaker`, "I"/"me" in the

@@ -120,50 +120,77 @@ class KnowledgeGraph:
     def write(self, rows: list[dict[str, Any]], extractions: list) -> None:
         """Entities, MENTIONS and dated RELATED edges for freshly created memories.
 
-        Runs inside the caller's transaction, after the memory rows exist."""
+        Runs inside the caller's transaction, after the memory rows exist. A fixed
+        number of statements however many rows: no per-entity or per-fact round trip."""
+        entities, mentions, facts = self._graph_of(rows, extractions)
+        self.store.merge_entities(list(entities.values()))
+        self.store.link_new(Edge.MENTIONS, mentions)  # the memories are new: so are their edges
+        self._add_facts(facts)
+        if entities and self._extractor is not None:
+            self._extractor.add_known_names({e["name"]: e["type"] for e in entities.values()})
+
+    def _graph_of(self, rows: list[dict[str, Any]], extractions: list) -> tuple[dict[str, dict[str, Any]], list, list]:
+        """What the extractions add to the graph: entity rows by key, (memory, entity) mentions,
+        and (subject, predicate, object, memory, valid_from) facts."""
         from alma_graph.extractors import norm_name
 
         entities: dict[str, dict[str, Any]] = {}
         mentions: list[tuple[str, str]] = []
         facts: list[tuple[str, str, str, str, datetime]] = []
+
+        def entity(name: str, norm: str, etype: str) -> str:
+            key = self.entity_key(norm)
+            entities.setdefault(key, {"key": key, "project_id": self.store.project_id, "name": name,
+                                      "norm_name": norm, "type": etype})
+            return key
+
         for row, extraction in zip(rows, extractions):
-            found = list(extraction.entities) if extraction else []
-            named = [(e.name, e.norm_name, e.type) for e in found]
+            named = [(e.name, e.norm_name, e.type) for e in (extraction.entities if extraction else ())]
             if row.get("speaker"):
                 named.append((row["speaker"], norm_name(row["speaker"], self.config.aliases or None), "PERSON"))
-            for name, norm, etype in named:
-                key = self.entity_key(norm)
-                entities.setdefault(key, {"key": key, "project_id": self.store.project_id, "name": name,
-                                          "norm_name": norm, "type": etype})
-                mentions.append((row["id"], key))
+            mentions.extend((row["id"], entity(*n)) for n in named)
             for relation in (extraction.relations if extraction else ()):
-                for end in (relation.subject, relation.object):
-                    key = self.entity_key(end.norm_name)
-                    entities.setdefault(key, {"key": key, "project_id": self.store.project_id, "name": end.name,
-                                              "norm_name": end.norm_name, "type": end.type})
-                facts.append((self.entity_key(relation.subject.norm_name), relation.predicate,
-                              self.entity_key(relation.object.norm_name), row["id"],
-                              row["occurred_at"] or utcnow()))
-        self.store.merge_entities(list(entities.values()))
-        self.store.link_many(Edge.MENTIONS, list(dict.fromkeys(mentions)))
-        for fact in sorted(facts, key=lambda f: f[4]):
-            self._add_fact(*fact)
-        if entities and self._extractor is not None:
-            self._extractor.add_known_names({e["name"]: e["type"] for e in entities.values()})
+                subject, obj = relation.subject, relation.object
+                facts.append((entity(subject.name, subject.norm_name, subject.type), relation.predicate,
+                              entity(obj.name, obj.norm_name, obj.type), row["id"], row["occurred_at"] or utcnow()))
+        return entities, list(dict.fromkeys(mentions)), facts
 
-    def _add_fact(self, subject: str, predicate: str, obj: str, memory_id: str, valid_from: datetime) -> None:
-        valid_to = None
-        if predicate in self.config.single_valued_predicates:
-            for old in self.store.subject_facts(subject, predicate):
-                if old["object"] == obj:
-                    continue
-                starts = old["valid_from"]
-                if starts is not None and starts > valid_from:
-                    # an older fact arriving late: it held until the newer one began
-                    valid_to = starts if valid_to is None else min(valid_to, starts)
-                elif old["valid_to"] is None or old["valid_to"] > valid_from:
-                    self.store.close_fact(subject, old["object"], predicate, old["memory_id"], valid_from)
-        self.store.create_fact(subject, obj, predicate, memory_id, valid_from, valid_to)
+    def _add_facts(self, facts: list[tuple[str, str, str, str, datetime]]) -> None:
+        """RELATED edges, oldest first. For a single-valued predicate a new object ends the
+        subject's current fact when the new one begins, and a fact arriving late (older than
+        one already stored) holds only until the newer one began. The facts stored for those
+        subjects are read once, the batch is resolved in memory, then written in two statements."""
+        if not facts:
+            return
+        single = self.config.single_valued_predicates
+        known: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for row in self.store.subjects_facts(sorted({(f[0], f[1]) for f in facts if f[1] in single})):
+            known.setdefault((row["subject"], row["predicate"]), []).append({**row, "stored": True})
+        closes: dict[tuple[str, str, str, str], Any] = {}  # stored edges to end, last value wins
+        created: list[dict[str, Any]] = []
+        for subject, predicate, obj, memory_id, valid_from in sorted(facts, key=lambda f: f[4]):
+            valid_to = None
+            if predicate in single:
+                same = known.setdefault((subject, predicate), [])
+                for old in [dict(o) for o in same]:  # as they stood before this fact
+                    if old["object"] == obj:
+                        continue
+                    starts = old["valid_from"]
+                    if starts is not None and starts > valid_from:
+                        valid_to = starts if valid_to is None else min(valid_to, starts)
+                    elif old["valid_to"] is None or old["valid_to"] > valid_from:
+                        for edge in same:  # every edge with that object and memory, as CLOSE_FACT does
+                            if edge["object"] == old["object"] and edge["memory_id"] == old["memory_id"]:
+                                edge["valid_to"] = valid_from
+                                if edge["stored"]:
+                                    closes[(subject, edge["object"], predicate, edge["memory_id"])] = valid_from
+            fact = {"subject": subject, "object": obj, "predicate": predicate, "memory_id": memory_id,
+                    "valid_from": valid_from, "valid_to": valid_to, "stored": False}
+            known.setdefault((subject, predicate), []).append(fact)
+            created.append(fact)
+        self.store.close_facts([{"subject": s, "object": o, "predicate": p, "memory_id": m, "valid_to": v}
+                                for (s, o, p, m), v in closes.items()])
+        self.store.create_facts([{k: v for k, v in f.items() if k != "stored"} for f in created])
 
     # -- reading -------------------------------------------------------------------------
 

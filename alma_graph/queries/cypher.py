@@ -92,6 +92,17 @@ def merge_edges(edge: Edge) -> str:
     )
 
 
+def create_edges(edge: Edge) -> str:
+    """Edges known to be new (one end was created in the same transaction): CREATE, since a
+    MERGE first looks through the other end's edges — an agent's LEARNED edges are all its memories."""
+    start, end = EDGE_ENDS[edge]
+    return (
+        "UNWIND $pairs AS p "
+        f"MATCH (a:{start.value} {{{NODE_KEYS[start]}: p.from_key}}), (b:{end.value} {{{NODE_KEYS[end]}: p.to_key}}) "
+        f"CREATE (a)-[:{edge.value}]->(b)"
+    )
+
+
 def edge_targets(edge: Edge) -> str:
     start, end = EDGE_ENDS[edge]
     return (
@@ -231,6 +242,36 @@ SET r.valid_to = $valid_to
 CREATE_FACT = """
 MATCH (a:Entity {key: $subject}), (b:Entity {key: $object})
 CREATE (a)-[:RELATED {predicate: $predicate, memory_id: $memory_id, valid_from: $valid_from, valid_to: $valid_to}]->(b)
+"""
+
+# The batched forms, one statement for a whole write. Facts with no end yet are created
+# without valid_to (null either way), so no row has a property that is null in every row.
+SUBJECTS_FACTS = """
+UNWIND $pairs AS p
+MATCH (a:Entity {key: p.subject})-[r:RELATED]->(b:Entity)
+WHERE r.predicate = p.predicate
+RETURN a.key AS subject, r.predicate AS predicate, b.key AS object, r.memory_id AS memory_id,
+       r.valid_from AS valid_from, r.valid_to AS valid_to
+"""
+
+CLOSE_FACTS = """
+UNWIND $rows AS f
+MATCH (a:Entity {key: f.subject})-[r:RELATED]->(b:Entity {key: f.object})
+WHERE r.predicate = f.predicate AND r.memory_id = f.memory_id
+SET r.valid_to = f.valid_to
+"""
+
+CREATE_OPEN_FACTS = """
+UNWIND $rows AS f
+MATCH (a:Entity {key: f.subject}), (b:Entity {key: f.object})
+CREATE (a)-[:RELATED {predicate: f.predicate, memory_id: f.memory_id, valid_from: f.valid_from}]->(b)
+"""
+
+CREATE_CLOSED_FACTS = """
+UNWIND $rows AS f
+MATCH (a:Entity {key: f.subject}), (b:Entity {key: f.object})
+CREATE (a)-[:RELATED {predicate: f.predicate, memory_id: f.memory_id, valid_from: f.valid_from,
+                      valid_to: f.valid_to}]->(b)
 """
 
 # Every RELATED edge touching the given entities, both directions.
