@@ -41,7 +41,8 @@ KNOWLEDGE_ITEM_FIELDS = {"agent", "domain", "fact", "source", "confidence", "tim
 
 def commit(ctx: Context, rows: list[dict[str, Any]], links: Iterable[tuple[Edge, str, str]] = (),
            agents: Iterable[str] = (), users: Iterable[str] = ()) -> None:
-    """Write memory rows, their edges and their entities in one transaction, then index them."""
+    """Write new memory rows, their edges (each ending at one of the rows) and their entities
+    in one transaction, then index them."""
     extractions = ctx.knowledge.extract(rows)
     with ctx.write() as change:
         for agent in set(agents):
@@ -52,8 +53,8 @@ def commit(ctx: Context, rows: list[dict[str, Any]], links: Iterable[tuple[Edge,
         by_edge: dict[Edge, list[tuple[str, str]]] = {}
         for edge, start, end in links:
             by_edge.setdefault(edge, []).append((start, end))
-        for edge, pairs in by_edge.items():
-            ctx.store.link_many(edge, pairs)
+        for edge, pairs in by_edge.items():  # edges to the new rows: created, never merged
+            ctx.store.link_new(edge, pairs)
         ctx.knowledge.write(rows, extractions)
         change.index(rows)
     agents_of = {r["agent"] for r in rows}
