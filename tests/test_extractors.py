@@ -207,6 +207,16 @@ def test_known_names_can_be_added_later() -> None:
     assert ents(ex.extract("we deployed xyzzy today")) == {"xyzzy": "TECH"}
 
 
+def test_names_added_after_the_matcher_is_built_are_matched_with_the_earlier_ones() -> None:
+    ex = EntityExtractor(known_names={"Zorblax Labs": "ORG"})
+    assert ents(ex.extract("zorblax labs shipped xyzzy")) == {"zorblax labs": "ORG"}  # the matcher now exists
+    ex.add_known_names({"Xyzzy": "TECH"})
+    assert ents(ex.extract("zorblax labs shipped xyzzy")) == {"zorblax labs": "ORG", "xyzzy": "TECH"}
+    ex.add_known_names({"Plugh": "TECH", "Zorblax Labs": "ORG"})
+    assert ents(ex.extract("zorblax labs shipped xyzzy and plugh")) == {
+        "zorblax labs": "ORG", "xyzzy": "TECH", "plugh": "TECH"}
+
+
 def test_speaker_resolves_first_person(ex: EntityExtractor) -> None:
     out = ex.extract("I moved to Berlin last year.", speaker="Alice")
     assert rels(out) == {("alice", "moved_to", "berlin")}
