@@ -19,6 +19,9 @@ Each ingestion runs twice: the second pass must add nothing (idempotency) and sh
 what the duplicate check costs. Timings include everything ALMA does on a write
 (embedding with MiniLM, entity extraction, the graph transaction, the vector index).
 
+With --storage neo4j the server comes from NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD
+(e.g. as printed by `python -m alma_graph.neo4j_local`), a fresh project per run.
+
     .venv/bin/python benchmarks/ingest_throughput.py [--storage kuzu|neo4j] [--locomo ../shared/data/locomo]
         [--only chatgpt-1k,chatgpt-10k,text-file,knowledge-batch] [--text-mb 10] [--batch-memories 10000]
         [--profile out.prof]
@@ -39,6 +42,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import print_table, write_results  # noqa: E402
+from retrieve_latency import server_settings  # noqa: E402  (Neo4j from NEO4J_URI / _USER / _PASSWORD)
 
 from alma_graph import ALMA  # noqa: E402
 from alma_graph.indexes.model_loading import load_models  # noqa: E402
@@ -100,7 +104,7 @@ def write_chatgpt_export(sessions, path: Path) -> int:
 
 def measure(label: str, storage: str, ingest, source: Path, **kwargs) -> dict:
     with tempfile.TemporaryDirectory(prefix="alma-ingest-bench-") as directory:
-        alma = ALMA({"project_id": "bench", "storage": storage, "storage_dir": directory})
+        alma = ALMA({"project_id": "bench", "storage": storage, "storage_dir": directory, **server_settings(storage)})
         alma.embedder.embed("warm up")  # load the models outside the timing: a small run would pay for them
         load_models(spacy=True)
         cpu = time.process_time()
@@ -191,7 +195,8 @@ def knowledge_batches(folder: Path, memories: int, batch: int = 128) -> dict:
               "speaker": t["speaker"], "session_id": name, "sequence": i, "timestamp": moment}
              for name, moment, session in renamed_sessions(folder, memories) for i, t in enumerate(session)]
     with tempfile.TemporaryDirectory(prefix="alma-ingest-bench-") as directory:
-        alma = ALMA({"project_id": "bench", "storage": STORAGE[0], "storage_dir": directory})
+        alma = ALMA({"project_id": "bench", "storage": STORAGE[0], "storage_dir": directory,
+                     **server_settings(STORAGE[0])})
         alma.embedder.embed("warm up")
         load_models(spacy=True)
         cpu = time.process_time()
