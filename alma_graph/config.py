@@ -80,6 +80,11 @@ class ExtractionConfig(_Strict):
         "works_at", "lives_in", "uses_version", "owns", "member_of", "reports_to", "located_in", "married_to",
     ])
     aliases: dict[str, str] = Field(default_factory=dict)  # alias -> canonical name
+    # Concept nodes from noun phrases (knowledge/concepts.py), and SIMILAR edges between
+    # concepts whose names' embeddings are at least this close, at most so many per new concept.
+    concepts: bool = True
+    concept_similarity: float = Field(default=0.8, gt=0, le=1)
+    concept_similar_max: int = Field(default=5, ge=0, le=100)
 
 
 class LearningConfig(_Strict):

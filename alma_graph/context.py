@@ -90,7 +90,7 @@ class Context:
     def open(cls, config: ALMAConfig, store: GraphStore, embedder: Embedder, events: EventEmitter) -> "Context":
         """The context of a freshly opened store: the config's agents written into the graph,
         the derived indexes loaded (or rebuilt from the graph)."""
-        knowledge = KnowledgeGraph(store, config.extraction)
+        knowledge = KnowledgeGraph(store, config.extraction, embedder)
         sync_agents(store, config)
         indexes = DerivedIndexes(store, embedder, Path(config.storage_dir) / "index")
         return cls(config, store, embedder, indexes, knowledge, events)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: Concept nodes, HAS_CONCEPT and SIMILAR edges (additive tables)
 
 
 class Node(str, Enum):
@@ -18,6 +18,7 @@ class Node(str, Enum):
     MEMORY = "Memory"
     TASK = "Task"
     ENTITY = "Entity"
+    CONCEPT = "Concept"  # a common-noun phrase (knowledge/concepts.py)
     META = "Meta"
     # workflow layer, sessions and the lifecycle's audit trail (see workflows.py, sessions.py, lifecycle.py)
     WORKFLOW = "Workflow"
@@ -36,6 +37,8 @@ class Edge(str, Enum):
     DERIVED_FROM = "DERIVED_FROM"  # Memory -> Memory
     MENTIONS = "MENTIONS"  # Memory -> Entity
     RELATED = "RELATED"  # Entity -> Entity
+    HAS_CONCEPT = "HAS_CONCEPT"  # Memory -> Concept
+    SIMILAR = "SIMILAR"  # Concept -> Concept: near-synonyms by embedding cosine
     SUPERSEDES = "SUPERSEDES"  # Memory -> Memory
     MERGED_INTO = "MERGED_INTO"  # Memory -> Memory
     HAS_CHECKPOINT = "HAS_CHECKPOINT"  # Workflow -> Checkpoint
@@ -55,6 +58,8 @@ EDGE_ENDS: dict[Edge, tuple[Node, Node]] = {
     Edge.DERIVED_FROM: (Node.MEMORY, Node.MEMORY),
     Edge.MENTIONS: (Node.MEMORY, Node.ENTITY),
     Edge.RELATED: (Node.ENTITY, Node.ENTITY),
+    Edge.HAS_CONCEPT: (Node.MEMORY, Node.CONCEPT),
+    Edge.SIMILAR: (Node.CONCEPT, Node.CONCEPT),
     Edge.SUPERSEDES: (Node.MEMORY, Node.MEMORY),
     Edge.MERGED_INTO: (Node.MEMORY, Node.MEMORY),
     Edge.HAS_CHECKPOINT: (Node.WORKFLOW, Node.CHECKPOINT),
@@ -142,6 +147,18 @@ RELATED_PROPERTIES: dict[str, str] = {
     "valid_from": "timestamp",
     "valid_to": "timestamp",
 }
+CONCEPT_PROPERTIES: dict[str, str] = {
+    "key": "string",  # "<project_id>/<norm_name>"
+    "project_id": "string",
+    "name": "string",
+    "norm_name": "string",
+    "embedding": "vector",  # of the name, for the SIMILAR edges of later concepts
+}
+HAS_CONCEPT_PROPERTIES: dict[str, str] = {
+    "mention": "string",  # the words as the memory wrote them, for matching queries
+    "speaker": "string",  # whose it is, when the memory says so ("my dog")
+}
+SIMILAR_PROPERTIES: dict[str, str] = {"cosine": "float"}
 META_PROPERTIES: dict[str, str] = {"key": "string", "value": "string"}
 
 # Workflow layer. Every key is "<project_id>/<id>", so a project can be copied under another name.
@@ -218,6 +235,7 @@ NODE_PROPERTIES: dict[Node, dict[str, str]] = {
     Node.MEMORY: MEMORY_PROPERTIES,
     Node.TASK: TASK_PROPERTIES,
     Node.ENTITY: ENTITY_PROPERTIES,
+    Node.CONCEPT: CONCEPT_PROPERTIES,
     Node.META: META_PROPERTIES,
     Node.WORKFLOW: WORKFLOW_PROPERTIES,
     Node.CHECKPOINT: CHECKPOINT_PROPERTIES,
@@ -226,7 +244,9 @@ NODE_PROPERTIES: dict[Node, dict[str, str]] = {
     Node.AUDIT: AUDIT_PROPERTIES,
 }
 NODE_KEYS: dict[Node, str] = {node: ("id" if node is Node.MEMORY else "key") for node in Node}
-EDGE_PROPERTIES: dict[Edge, dict[str, str]] = {Edge.RELATED: RELATED_PROPERTIES}
+EDGE_PROPERTIES: dict[Edge, dict[str, str]] = {Edge.RELATED: RELATED_PROPERTIES,
+                                                Edge.HAS_CONCEPT: HAS_CONCEPT_PROPERTIES,
+                                                Edge.SIMILAR: SIMILAR_PROPERTIES}
 
 
 def agent_key(project_id: str, name: str) -> str:

@@ -135,7 +135,7 @@ def test_others_cannot_delete_and_bad_input_changes_nothing(alma):
         alma.erase_user("dana smith")  # not an id
     assert snapshot(alma) == before
     assert alma.erase_user("nobody") == {"user_id": "nobody", "memories": 0, "facts": 0, "entities": 0, "tasks": 0,
-                                         "users": 0}
+                                         "concepts": 0, "users": 0}
     assert snapshot(alma) == before
 
 

@@ -74,4 +74,4 @@ def test_soft_delete_and_erase_user(cli):
     code, out = cli("erase-user", "dana")
     assert code == exitcodes.USAGE and "--yes" in out
     result = as_json(cli, "erase-user", "dana", "--yes")
-    assert result == {"user_id": "dana", "memories": 0, "facts": 0, "entities": 0, "tasks": 0, "users": 0}
+    assert result == {"user_id": "dana", "memories": 0, "facts": 0, "entities": 0, "tasks": 0, "concepts": 0, "users": 0}

@@ -16,6 +16,7 @@ from typing import Any, Iterable
 from alma_graph.errors import StorageError
 from alma_graph.graph_model import SCHEMA_VERSION, Edge, Node, agent_key, task_key, user_key
 from alma_graph.queries import admin as qa
+from alma_graph.queries import concepts as qc
 from alma_graph.queries import cypher as q
 
 
@@ -251,6 +252,39 @@ class GraphStore(ABC):
     def node_counts(self) -> dict[str, int]:
         return {node.value: self.run(query, {"project_id": self.project_id})[0]["n"] for node, query in q.STORE_NODE_COUNTS.items()}
 
+    # -- concepts (knowledge/concepts.py) and the graph signal's reads ----------------------------
+
+    def merge_concepts(self, rows: list[dict[str, Any]]) -> None:
+        """Concept nodes by key (key, project_id, name, norm_name, embedding); existing ones kept."""
+        if rows:
+            self.run(qc.merge_concepts(self.dimension), {"rows": rows})
+
+    def link_concepts(self, rows: list[dict[str, Any]]) -> None:
+        """HAS_CONCEPT edges: rows of memory_id, key, mention, speaker."""
+        if rows:
+            self.run(qc.MERGE_CONCEPT_LINKS, {"rows": rows})
+
+    def link_similar(self, rows: list[dict[str, Any]]) -> None:
+        """SIMILAR edges: rows of from_key, to_key, cosine."""
+        if rows:
+            self.run(qc.MERGE_SIMILAR, {"rows": rows})
+
+    def concepts(self, keys: list[str]) -> list[dict[str, Any]]:
+        return self.run(qc.CONCEPTS_BY_KEY, {"keys": keys}) if keys else []
+
+    def concept_vectors(self) -> list[dict[str, Any]]:
+        return self.run(qc.CONCEPT_VECTORS, {"project_id": self.project_id})
+
+    def concepts_of(self, ids: list[str]) -> list[dict[str, Any]]:
+        return self.run(qc.CONCEPTS_OF_MEMORIES, {"ids": ids}) if ids else []
+
+    def live_graph(self) -> dict[str, list[dict[str, Any]]]:
+        """The live memories and every memory–concept, memory–entity and concept–concept link,
+        for the graph signal's matrix (built once per write generation)."""
+        params = {"project_id": self.project_id}
+        return {"memories": self.run(qc.LIVE_MEMORIES, params), "concepts": self.run(qc.LIVE_CONCEPT_LINKS, params),
+                "entities": self.run(qc.LIVE_ENTITY_LINKS, params), "similar": self.run(qc.SIMILAR_EDGES, params)}
+
     # -- memory administration: short ids, pages, erasure, the graph view ---------------------
 
     def memory_ids_with_prefix(self, prefix: str) -> list[str]:
@@ -294,8 +328,9 @@ class GraphStore(ABC):
         """Delete memories with every edge and fact they carry, then the entities and tasks
         nothing refers to any more. Call inside a transaction; returns counts."""
         if not ids:
-            return {"memories": 0, "facts": 0, "entities": 0, "tasks": 0}
+            return {"memories": 0, "facts": 0, "entities": 0, "tasks": 0, "concepts": 0}
         facts = self.facts_of_memories(ids)
+        concept_keys = sorted({r["key"] for r in self.concepts_of(ids)})
         entity_keys = {r["key"] for r in self.entities_mentioned_by(ids)}
         entity_keys |= {r[end] for r in facts for end in ("subject", "object")}
         task_keys = [r["key"] for r in self.run(qa.TASKS_OF_MEMORIES, {"ids": ids})]
@@ -307,7 +342,12 @@ class GraphStore(ABC):
             self.run(qa.DELETE_ENTITIES, {"keys": entities})
         if tasks:
             self.run(qa.DELETE_TASKS, {"keys": tasks})
-        return {"memories": len(ids), "facts": len(facts), "entities": len(entities), "tasks": len(tasks)}
+        # a concept only these memories named is their words: it goes with them
+        concepts = [r["key"] for r in self.run(qc.UNUSED_CONCEPTS, {"keys": concept_keys})] if concept_keys else []
+        if concepts:
+            self.run(qc.DELETE_CONCEPTS, {"keys": concepts})
+        return {"memories": len(ids), "facts": len(facts), "entities": len(entities), "tasks": len(tasks),
+                "concepts": len(concepts)}
 
     def delete_user(self, user_id: str) -> bool:
         """Delete the User node (and its STATED edges); False when there was none."""

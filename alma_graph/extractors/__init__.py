@@ -9,7 +9,7 @@ extract() call, once per process.
     'works_at'
 """
 
-from .models import ENTITY_TYPES, ExtractedEntity, ExtractedRelation, Extraction
+from .models import ENTITY_TYPES, ExtractedConcept, ExtractedEntity, ExtractedRelation, Extraction
 from .normalize import build_alias_map, canonical_name, norm_name
 from .pipeline import EntityExtractor
 from .relations import CANONICAL as CANONICAL_PREDICATES
@@ -20,6 +20,7 @@ __all__ = [
     "CANONICAL_PREDICATES",
     "DEFAULT_MODEL",
     "ENTITY_TYPES",
+    "ExtractedConcept",
     "EntityExtractor",
     "ExtractedEntity",
     "ExtractedRelation",

@@ -46,6 +46,17 @@ class ExtractedRelation:
 
 
 @dataclass(frozen=True)
+class ExtractedConcept:
+    """A normalised common-noun phrase (see extractors.concepts)."""
+
+    name: str  # the normalised phrase, shown as is
+    norm_name: str  # key for linking
+    mention: str  # the words as the text wrote them (lower case), for matching queries
+    speaker: str | None = None  # the speaker, when the text says it is theirs ("my dog", "I adopted a dog")
+
+
+@dataclass(frozen=True)
 class Extraction:
     entities: tuple[ExtractedEntity, ...] = ()
     relations: tuple[ExtractedRelation, ...] = ()
+    concepts: tuple[ExtractedConcept, ...] = ()

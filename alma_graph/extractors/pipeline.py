@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .entities import Mention, find_mentions, known_table
+from .concepts import find_concepts
 from .models import ExtractedEntity, ExtractedRelation, Extraction
 from .normalize import AliasMap, build_alias_map, canonical_name, clean_name, norm_name
 from .relations import find_relations
@@ -137,7 +138,8 @@ class EntityExtractor:
         # The speaker only counts as found when a relation refers to them.
         used = {r.subject.norm_name for r in relations} | {r.object.norm_name for r in relations}
         kept = tuple(e for k, e in entities.items() if not merged[k].implicit or k in used)
-        return Extraction(kept, relations)
+        concepts = find_concepts(doc, speaker, self.nlp.Defaults.stop_words)
+        return Extraction(kept, relations, concepts)
 
 
 class _Merged:

@@ -24,6 +24,7 @@ from alma_graph.backends.base import GraphStore
 from alma_graph.config import ExtractionConfig
 from alma_graph.errors import EntityNotFoundError
 from alma_graph.graph_model import Edge
+from alma_graph.knowledge.concepts import ConceptGraph, Embeds
 from alma_graph.models import MemoryKind
 from alma_graph.memory.validation import check_number, check_text, shown
 from alma_graph.memory.records import utcnow
@@ -82,9 +83,10 @@ def extraction_text(row: dict[str, Any]) -> str:
 
 
 class KnowledgeGraph:
-    def __init__(self, store: GraphStore, config: ExtractionConfig):
+    def __init__(self, store: GraphStore, config: ExtractionConfig, embedder: Embeds | None = None):
         self.store = store
         self.config = config
+        self.concepts = ConceptGraph(store, config, embedder)
         self._extractor = None
         self._lock = threading.Lock()
 
@@ -103,6 +105,7 @@ class KnowledgeGraph:
         """Drop the extractor so it is primed again from the graph's entities on next use."""
         with self._lock:
             self._extractor = None
+        self.concepts.forget()
 
     def entity_key(self, norm_name: str) -> str:
         return f"{self.store.project_id}/{norm_name}"
@@ -115,6 +118,7 @@ class KnowledgeGraph:
             return [None] * len(rows)
         texts = [extraction_text(r) for r in rows]
         extractions = self.extractor.extract_batch(texts, speakers=[r.get("speaker") for r in rows])
+        self.concepts.prepare(extractions)
         return _share_batch_names(texts, extractions)
 
     def write(self, rows: list[dict[str, Any]], extractions: list) -> None:
@@ -125,6 +129,7 @@ class KnowledgeGraph:
         entities, mentions, facts = self._graph_of(rows, extractions)
         self.store.merge_entities(list(entities.values()))
         self.store.link_new(Edge.MENTIONS, mentions)  # the memories are new: so are their edges
+        self.concepts.write(rows, extractions)
         self._add_facts(facts)
         if entities and self._extractor is not None:
             self._extractor.add_known_names({e["name"]: e["type"] for e in entities.values()})

@@ -108,7 +108,7 @@ def erase(ctx: Context, ids: list[str], action: str, agent: str | None, criteria
           user_id: str | None = None) -> dict[str, int]:
     """Erase the memories ``ids`` (already the full closure) and everything only they hold."""
     store = ctx.store
-    counts = {"memories": 0, "facts": 0, "entities": 0, "tasks": 0, "users": 0}
+    counts = {"memories": 0, "facts": 0, "entities": 0, "tasks": 0, "concepts": 0, "users": 0}
     with ctx.write() as change:
         groups = {(f["subject"], f["predicate"]) for f in store.facts_of_memories(ids)}
         counts.update(store.erase_memories(ids))

@@ -33,6 +33,7 @@ _LOOKUPS: list[tuple[Node, str]] = [
     (Node.TASK, "project_id"),
     (Node.ENTITY, "project_id"),
     (Node.ENTITY, "norm_name"),
+    (Node.CONCEPT, "project_id"),
 ]
 
 

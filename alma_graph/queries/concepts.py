@@ -1,0 +1,67 @@
+"""Cypher for concept nodes (knowledge/concepts.py) and the graph signal's whole-project reads
+(retrieval/signals/graph.py). Batched: every write takes a list parameter."""
+
+from __future__ import annotations
+
+# Kuzu infers a list parameter's type from its values; the cast fixes it to the column's.
+def merge_concepts(dimension: int) -> str:
+    return f"""
+UNWIND $rows AS c
+MERGE (n:Concept {{key: c.key}})
+ON CREATE SET n.project_id = c.project_id, n.name = c.name, n.norm_name = c.norm_name,
+              n.embedding = CAST(c.embedding AS FLOAT[{int(dimension)}])
+"""
+
+
+# The memories are new (one row per memory and concept): their edges are created, not merged.
+MERGE_CONCEPT_LINKS = """
+UNWIND $rows AS r
+MATCH (m:Memory {id: r.memory_id}), (c:Concept {key: r.key})
+CREATE (m)-[:HAS_CONCEPT {mention: r.mention, speaker: r.speaker}]->(c)
+"""
+
+MERGE_SIMILAR = """
+UNWIND $rows AS r
+MATCH (a:Concept {key: r.from_key}), (b:Concept {key: r.to_key})
+MERGE (a)-[e:SIMILAR]->(b)
+SET e.cosine = r.cosine
+"""
+
+CONCEPTS_BY_KEY = "MATCH (n:Concept) WHERE n.key IN $keys RETURN n.key AS key, n.name AS name"
+
+CONCEPT_VECTORS = "MATCH (n:Concept) WHERE n.project_id = $project_id RETURN n.key AS key, n.embedding AS embedding"
+
+CONCEPTS_OF_MEMORIES = """
+MATCH (m:Memory)-[e:HAS_CONCEPT]->(c:Concept) WHERE m.id IN $ids
+RETURN m.id AS memory_id, c.key AS key, c.name AS name, e.mention AS mention, e.speaker AS speaker
+"""
+
+# Of the given concepts, those no memory links to any more (their names are its words).
+UNUSED_CONCEPTS = """
+MATCH (c:Concept) WHERE c.key IN $keys AND NOT EXISTS { MATCH (:Memory)-[:HAS_CONCEPT]->(c) }
+RETURN c.key AS key
+"""
+
+DELETE_CONCEPTS = "MATCH (c:Concept) WHERE c.key IN $keys DETACH DELETE c"
+
+# -- the graph signal's matrix: the live memories and what links them ---------------------------
+
+LIVE_MEMORIES = """
+MATCH (m:Memory) WHERE m.project_id = $project_id AND m.archived = false
+RETURN m.id AS id, m.agent AS agent, m.kind AS kind, m.user_id AS user_id
+"""
+
+LIVE_CONCEPT_LINKS = """
+MATCH (m:Memory)-[e:HAS_CONCEPT]->(c:Concept) WHERE m.project_id = $project_id AND m.archived = false
+RETURN m.id AS memory_id, c.key AS key, c.name AS name, e.mention AS mention
+"""
+
+LIVE_ENTITY_LINKS = """
+MATCH (m:Memory)-[:MENTIONS]->(n:Entity) WHERE m.project_id = $project_id AND m.archived = false
+RETURN m.id AS memory_id, n.key AS key, n.name AS name, n.norm_name AS norm_name
+"""
+
+SIMILAR_EDGES = """
+MATCH (a:Concept)-[e:SIMILAR]->(b:Concept) WHERE a.project_id = $project_id
+RETURN a.key AS from_key, b.key AS to_key, e.cosine AS cosine
+"""
