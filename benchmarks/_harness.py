@@ -32,9 +32,22 @@ OPTIONAL_ITEM_KEYS = ("session_id", "sequence", "speaker")
 _UNKNOWN_FIELDS = re.compile(r"unknown field\(s\) (\[[^\]]*\])")
 
 
-def open_store(project_id: str, storage_dir: str) -> ALMA:
-    """A fresh embedded Kuzu store in ``storage_dir``."""
-    return ALMA({"project_id": project_id, "storage": "kuzu", "storage_dir": storage_dir})
+def open_store(project_id: str, storage_dir: str, recipes: Mapping[str, Any] | None = None) -> ALMA:
+    """A fresh embedded Kuzu store in ``storage_dir`` (with extra named ``recipes``, e.g. an ablation)."""
+    config: dict[str, Any] = {"project_id": project_id, "storage": "kuzu", "storage_dir": storage_dir}
+    if recipes:
+        config["retrieval"] = {"recipes": dict(recipes)}
+    return ALMA(config)
+
+
+def ablation_recipes(base: str = "hybrid") -> dict[str, Any]:
+    """The built-in ``base`` recipe without each of its signals in turn: ``<base>_minus_<signal>``."""
+    from alma_graph.retrieval.recipes import BUILT_IN
+
+    recipe = BUILT_IN[base]
+    return {f"{base}_minus_{name}": recipe.model_copy(update={"signals": {k: v for k, v in recipe.signals.items()
+                                                                          if k != name}})
+            for name in recipe.signals if len(recipe.signals) > 1}
 
 
 def retrieve_parameters() -> set[str]:

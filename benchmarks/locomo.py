@@ -27,6 +27,7 @@ is read in place, never copied; the results JSON holds ids and numbers, no text.
     .venv/bin/python benchmarks/locomo.py --data path/to/locomo10.json
     .venv/bin/python benchmarks/locomo.py --recipes similarity_only hybrid --limit-questions 20
     .venv/bin/python benchmarks/locomo.py --conversations conv-26 conv-30 --per-question
+    .venv/bin/python benchmarks/locomo.py --ablation                # + the default recipe minus each signal
 
 Writes benchmarks/results/locomo.json (or --out).
 """
@@ -51,6 +52,7 @@ from _common import latency_summary, print_table, write_results  # noqa: E402
 from _harness import (  # noqa: E402
     RECIPES,
     ErrorLog,
+    ablation_recipes,
     add_batch,
     api_description,
     guarded_retrieve,
@@ -322,7 +324,7 @@ def _project_id(conv_id: str) -> str:
 
 def run_conversation(conv: Conversation, recipes: Sequence[str], limit_questions: int | None = None,
                      as_of_last_session: bool = False, verbose: bool = True,
-                     errors: ErrorLog | None = None) -> dict[str, Any]:
+                     errors: ErrorLog | None = None, custom: dict[str, Any] | None = None) -> dict[str, Any]:
     """Ingest once, then ask every scored question of every recipe."""
     scored = [q for q in conv.questions if q.excluded is None]
     if limit_questions is not None:
@@ -332,7 +334,7 @@ def run_conversation(conv: Conversation, recipes: Sequence[str], limit_questions
     errors = errors if errors is not None else ErrorLog()
     out: dict[str, Any] = {"records": [], "latency_ms": {r: [] for r in recipes}}
     with tempfile.TemporaryDirectory(prefix="alma-locomo-") as directory:
-        alma = open_store(_project_id(conv.id), directory)
+        alma = open_store(_project_id(conv.id), directory, custom)
         try:
             items = turn_items(conv)
             started = time.perf_counter()
@@ -435,6 +437,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--recipes", nargs="+", default=None,
                         help=f"recipes to compare (default: {' '.join(RECIPES)}; only 'default' "
                              "when retrieve has no recipe parameter)")
+    parser.add_argument("--ablation", action="store_true",
+                        help="also run the default recipe without each of its signals (hybrid_minus_<signal>)")
     parser.add_argument("--conversations", nargs="+", default=None,
                         help="only these conversations (ids such as conv-26, or just 26)")
     parser.add_argument("--limit-questions", type=int, default=None,
@@ -459,6 +463,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if not conversations:
         raise SystemExit("no conversations selected")
     recipes = resolve_recipes(args.recipes)
+    custom = ablation_recipes() if args.ablation else {}
+    recipes += [name for name in custom if name not in recipes]
     print(f"LoCoMo retrieval: {len(conversations)} conversations, recipes {recipes}")
     records: list[dict] = []
     latency: dict[str, list[float]] = {}
@@ -469,7 +475,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     errors = ErrorLog()
     started = time.perf_counter()
     for conv in conversations:
-        out = run_conversation(conv, recipes, args.limit_questions, args.as_of_last_session, errors=errors)
+        out = run_conversation(conv, recipes, args.limit_questions, args.as_of_last_session, errors=errors,
+                               custom=custom)
         records += out["records"]
         ingest[conv.id] = out["ingest_s"]
         item_keys = out["item_keys"]

@@ -278,12 +278,19 @@ class GraphStore(ABC):
     def concepts_of(self, ids: list[str]) -> list[dict[str, Any]]:
         return self.run(qc.CONCEPTS_OF_MEMORIES, {"ids": ids}) if ids else []
 
+    def concept_memories(self, keys: list[str]) -> list[dict[str, Any]]:
+        return self.run(qc.CONCEPT_MEMORIES, {"keys": keys}) if keys else []
+
+    def similar_among(self, keys: list[str]) -> list[dict[str, Any]]:
+        return self.run(qc.SIMILAR_AMONG, {"keys": keys}) if keys else []
+
     def live_graph(self) -> dict[str, list[dict[str, Any]]]:
-        """The live memories and every memory–concept, memory–entity and concept–concept link,
-        for the graph signal's matrix (built once per write generation)."""
+        """The live memories, every memory–concept, memory–entity and concept–concept link and
+        every fact, for the graph signal's matrix (built once per write generation)."""
         params = {"project_id": self.project_id}
         return {"memories": self.run(qc.LIVE_MEMORIES, params), "concepts": self.run(qc.LIVE_CONCEPT_LINKS, params),
-                "entities": self.run(qc.LIVE_ENTITY_LINKS, params), "similar": self.run(qc.SIMILAR_EDGES, params)}
+                "entities": self.run(qc.LIVE_ENTITY_LINKS, params), "similar": self.run(qc.SIMILAR_EDGES, params),
+                "facts": self.run(qc.LIVE_FACTS, params)}
 
     # -- memory administration: short ids, pages, erasure, the graph view ---------------------
 

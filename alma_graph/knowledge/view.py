@@ -2,8 +2,9 @@
 
 Around a center — a memory (id or short id), an entity (key or name) or an agent
 (``agent:NAME`` or its name) — the view grows ``hops`` steps: a memory leads to the
-entities it mentions, its agent and its other versions; an entity to the facts
-(``RELATED``) about it and the memories that mention it; an agent to its newest
+entities it mentions, the concepts it names (``HAS_CONCEPT``), its agent and its other
+versions; an entity to the facts (``RELATED``) about it and the memories that mention it;
+a concept to the memories that name it (concepts in view show their ``SIMILAR`` edges); an agent to its newest
 memories and the agents it inherits from or shares with. Without a center: the
 visible agents with their links, and the entities their memories mention most,
 with the facts between them. Only memories of visible agents (own, inherited,
@@ -81,6 +82,9 @@ class _View:
         key = entity["key"]
         return key if self._add(key, "entity", entity["name"], {"type": entity.get("type")}) else None
 
+    def add_concept(self, key: str, name: str) -> str | None:
+        return key if self._add(key, "concept", name, {}) else None
+
     # -- neighbourhoods ---------------------------------------------------------------------------
 
     def visible_memory(self, row: dict[str, Any] | None) -> bool:
@@ -92,6 +96,10 @@ class _View:
             if self.add_entity(m) or m["key"] in self.nodes:
                 found.add(m["key"])
                 self.edge(Edge.MENTIONS, m["memory_id"], m["key"])
+        for c in self.store.concepts_of(ids):
+            if self.add_concept(c["key"], c["name"]) or c["key"] in self.nodes:
+                found.add(c["key"])
+                self.edge(Edge.HAS_CONCEPT, c["memory_id"], c["key"], {"mention": c["mention"], "speaker": c["speaker"]})
         rows = self.store.get_memories(ids)
         for row in rows:
             if row["agent"] in self.visible and (self.add_agent(row["agent"]) or AGENT_PREFIX + row["agent"] in self.nodes):
@@ -137,6 +145,17 @@ class _View:
                 self.edge(Edge.MENTIONS, row["id"], mention["entity"])
         return found
 
+    def expand_concepts(self, keys: list[str]) -> set[str]:
+        found: set[str] = set()
+        links = [m for m in self.store.concept_memories(keys) if m["agent"] in self.visible]
+        rows = {r["id"]: r for r in self.store.get_memories(sorted({m["id"] for m in links}))}
+        for link in links:
+            row = rows.get(link["id"])
+            if row is not None and (self.add_memory(row) or row["id"] in self.nodes):
+                found.add(row["id"])
+                self.edge(Edge.HAS_CONCEPT, row["id"], link["key"], {"mention": link["mention"], "speaker": link["speaker"]})
+        return found
+
     def expand_agents(self, names: list[str]) -> set[str]:
         found: set[str] = set()
         visible = sorted(self.visible)
@@ -159,11 +178,14 @@ class _View:
         found: set[str] = set()
         memories = [i for i, k in kinds.items() if k == "memory"]
         entities = [i for i, k in kinds.items() if k == "entity"]
+        concepts = [i for i, k in kinds.items() if k == "concept"]
         agents = [i[len(AGENT_PREFIX):] for i, k in kinds.items() if k == "agent"]
         if memories:
             found |= self.expand_memories(sorted(memories))
         if entities:
             found |= self.expand_entities(sorted(entities))
+        if concepts:
+            found |= self.expand_concepts(sorted(concepts))
         if agents:
             found |= self.expand_agents(sorted(agents))
         return found - frontier
@@ -172,6 +194,9 @@ class _View:
         untyped = [n["id"] for n in self.nodes.values() if n["kind"] == "entity" and n["props"].get("type") is None]
         for entity in self.store.entities(untyped):  # fact ends arrive without their type
             self.nodes[entity["key"]]["props"]["type"] = entity["type"]
+        concepts = sorted(n["id"] for n in self.nodes.values() if n["kind"] == "concept")
+        for link in self.store.similar_among(concepts):  # both ends already shown through visible memories
+            self.edge(Edge.SIMILAR, link["from_key"], link["to_key"], {"cosine": link["cosine"]})
         edges = [e for e in self.edges.values() if e["source"] in self.nodes and e["target"] in self.nodes]
         return {"center": center, "nodes": list(self.nodes.values()), "edges": edges, "truncated": self.truncated}
 
@@ -199,6 +224,9 @@ def _center(view: _View, center: str, agent: str) -> str:
         probe.add_entity(entity)
         if probe.expand_entities([entity["key"]]):  # seen through at least one visible memory or fact
             return view.add_entity(entity) or entity["key"]
+    concept = store.concepts([center])
+    if concept and _View(ctx, view.visible, 2).expand_concepts([center]):  # named by a visible memory
+        return view.add_concept(center, concept[0]["name"]) or center
     raise NotFoundError(f"nothing named {center!r} visible to agent {agent!r}: give a memory id, an entity's "
                         "name or key, or an agent name")
 

@@ -36,6 +36,17 @@ MATCH (m:Memory)-[e:HAS_CONCEPT]->(c:Concept) WHERE m.id IN $ids
 RETURN m.id AS memory_id, c.key AS key, c.name AS name, e.mention AS mention, e.speaker AS speaker
 """
 
+# Live memories naming the given concepts (for the graph view; visibility is the caller's).
+CONCEPT_MEMORIES = """
+MATCH (m:Memory)-[e:HAS_CONCEPT]->(c:Concept) WHERE c.key IN $keys AND m.archived = false
+RETURN m.id AS id, m.agent AS agent, c.key AS key, e.mention AS mention, e.speaker AS speaker
+"""
+
+SIMILAR_AMONG = """
+MATCH (a:Concept)-[e:SIMILAR]->(b:Concept) WHERE a.key IN $keys AND b.key IN $keys
+RETURN a.key AS from_key, b.key AS to_key, e.cosine AS cosine
+"""
+
 # Of the given concepts, those no memory links to any more (their names are its words).
 UNUSED_CONCEPTS = """
 MATCH (c:Concept) WHERE c.key IN $keys AND NOT EXISTS { MATCH (:Memory)-[:HAS_CONCEPT]->(c) }
@@ -59,6 +70,11 @@ RETURN m.id AS memory_id, c.key AS key, c.name AS name, e.mention AS mention
 LIVE_ENTITY_LINKS = """
 MATCH (m:Memory)-[:MENTIONS]->(n:Entity) WHERE m.project_id = $project_id AND m.archived = false
 RETURN m.id AS memory_id, n.key AS key, n.name AS name, n.norm_name AS norm_name
+"""
+
+LIVE_FACTS = """
+MATCH (a:Entity)-[r:RELATED]->(b:Entity) WHERE a.project_id = $project_id
+RETURN a.key AS subject, b.key AS object, r.predicate AS predicate, r.memory_id AS memory_id
 """
 
 SIMILAR_EDGES = """

@@ -24,7 +24,8 @@ from alma_graph.retrieval.candidate import Candidate
 from alma_graph.retrieval.recipes import RecipeConfig, SignalName
 from alma_graph.retrieval.signals.bm25 import bm25
 from alma_graph.retrieval.signals.dense import dense
-from alma_graph.retrieval.signals.graph import graph, graph_hits
+from alma_graph.retrieval.signals.graph import graph, query_nodes
+from alma_graph.retrieval.signals.graph_matrix import matrix_for
 from alma_graph.retrieval.signals.neighbors import neighbors
 from alma_graph.retrieval.signals.time import in_window, time
 from alma_graph.retrieval.timecues import time_window
@@ -48,9 +49,10 @@ def fuse(lists: dict[str, list[tuple[str, float]]], recipe: RecipeConfig) -> dic
 
 
 class HybridRanker:
-    def __init__(self, store: GraphStore, knowledge: KnowledgeGraph):
+    def __init__(self, store: GraphStore, knowledge: KnowledgeGraph, generation: int | None = None):
         self.store = store
         self.knowledge = knowledge
+        self.generation = generation  # the write generation the indexes reflect (keys the graph matrix)
 
     def rank(self, query: str, vector: np.ndarray, owners_by_kind: dict[str, list[str]], recipe: RecipeConfig,
              index: VectorIndex, lexical: LexicalIndex, now: datetime,
@@ -58,7 +60,11 @@ class HybridRanker:
         """Fused candidates per kind; ``only_ids`` narrows every signal before its top-n
         (scoped retrieval: a workflow's memories)."""
         signals = recipe.signals
-        hits = graph_hits(self.store, self.knowledge, query, len(index)) if "graph" in signals else {}
+        matrix = named = None
+        if "graph" in signals:
+            generation = self.generation if self.generation is not None else self.store.generation()
+            matrix = matrix_for(self.store, generation, self.knowledge.config.aliases)
+            named = query_nodes(matrix, query)
         window = time_window(query, now) if "time" in signals else None
         window_hits = in_window(self.store, window) if window else []
         results: dict[str, list[Candidate]] = {}
@@ -70,9 +76,9 @@ class HybridRanker:
             if "bm25" in signals:
                 lists["bm25"] = bm25(lexical, query, owner_set, kind, signals["bm25"].n, only_ids)
             paths: dict[str, list[str]] = {}
-            if hits:
-                visible_hits = hits if only_ids is None else {i: h for i, h in hits.items() if i in only_ids}
-                lists["graph"] = graph(visible_hits, vector, index, owner_set, kind, signals["graph"].n, paths)
+            if matrix is not None and named is not None:
+                seeds = [lists[name] for name in ("dense", "bm25") if name in lists]
+                lists["graph"] = graph(matrix, named, seeds, owner_set, kind, signals["graph"].n, only_ids, paths)
             if window_hits:
                 lists["time"] = time(window_hits, vector, index, owner_set, kind, signals["time"].n, only_ids)
             fused = fuse(lists, recipe)

@@ -57,7 +57,7 @@ def retrieve(ctx: Context, task: str, agent: str, top_k: int | None = None, user
     if user_id is not None:
         owners_by_kind[MemoryKind.PREFERENCE.value] = [user_owner(user_id)]
     vector = ctx.embedder.embed(task)
-    ranked = HybridRanker(ctx.store, ctx.knowledge).rank(
+    ranked = HybridRanker(ctx.store, ctx.knowledge, ctx.indexes.generation).rank(
         task, vector, owners_by_kind, ranker_recipe, ctx.indexes.vectors, ctx.indexes.lexical, now, allowed)
 
     rows = {r["id"]: r for r in ctx.store.get_memories([c.memory_id for cs in ranked.values() for c in cs])}

@@ -10,8 +10,9 @@ Custom recipes are declared in config under ``retrieval.recipes`` and chosen by
 Signals:
 - dense:     FAISS cosine over MiniLM embeddings
 - bm25:      BM25 over memory text (stemmed, stopwords removed)
-- graph:     entities and speakers recognised in the query → memories that MENTION
-             them, then one hop of RELATED
+- graph:     Personalized PageRank over memories, concepts and entities, seeded by
+             the concepts and entities the query names and the best dense/BM25 hits
+             (retrieval/signals/graph.py)
 - time:      memories whose time falls in a window the query names ("in May 2023",
              "last week"), ordered by similarity
 - neighbors: the turns next to the best hits in their session

@@ -1,65 +1,175 @@
-"""graph: entities and speakers recognised in the query → memories that MENTION them,
-then one hop of RELATED. Each hit keeps the path that found it (for ``explain``)."""
+"""graph: Personalized PageRank over memories, concepts and entities, seeded by the query.
+
+1. Seeds: the concepts and entities the query names (n-grams of its words looked up in
+   the graph, ``graph_matrix.GraphMatrix.lookup``), each weighted by its specificity,
+   plus the best dense and BM25 hits as memory seeds (``MEMORY_SEEDS`` of each,
+   weighted 1/rank, in all ``MEMORY_SEED_SHARE`` of the seed mass).
+2. Visibility first: only the memories of this kind the reader may see (and ``only_ids``)
+   stay in the graph, and only the concepts and entities one of them names; the walk
+   never enters the rest.
+3. Personalized PageRank on that subgraph (restart probability 1 - ``DAMPING``,
+   ``ITERATIONS`` sparse products), the memories ranked by their share.
+
+Each hit keeps the path that carried most of its score (for ``explain``): the seed, and
+the node in between when the score came one step further.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from alma_graph.backends.base import GraphStore
-from alma_graph.indexes.vectors import VectorIndex
-from alma_graph.knowledge.graph import KnowledgeGraph
+from scipy import sparse
 
-HUB_SHARE, HUB_MIN_MENTIONS = 0.05, 30  # an entity mentioned more often than this is a hub
+from alma_graph.retrieval.signals.graph_matrix import (
+    CONCEPT,
+    EDGE_NAMES,
+    ENTITY,
+    MEMORY,
+    GraphMatrix,
+    visible_adjacency,
+    words,
+)
 
-GraphHits = dict[str, tuple[int, int, list[str]]]
-
-
-def graph_hits(store: GraphStore, knowledge: KnowledgeGraph, query: str, total_memories: int) -> GraphHits:
-    """memory id -> (hops from a query entity, query entities matched, path descriptions)
-    for every memory that mentions an entity of the query or one a RELATED edge away."""
-    names = knowledge.query_entities(query)
-    keys = list(names)
-    if not keys:
-        return {}
-    hits: GraphHits = {}
-    # An entity most memories mention (a conversation's speaker, the project's own name)
-    # singles nothing out; leave it to the other signals.
-    counts = store.mention_counts(keys)
-    hub_limit = max(HUB_MIN_MENTIONS, HUB_SHARE * total_memories)
-    keys = [k for k in keys if counts.get(k, 0) <= hub_limit]
-    if not keys:
-        return {}
-    matched: dict[str, set[str]] = {}
-    for row in store.mentioning(keys):
-        matched.setdefault(row["id"], set()).add(row["entity"])
-    for memory_id, entities in matched.items():
-        paths = [f"query names '{names[e]}' <-[:MENTIONS]- memory" for e in sorted(entities)]
-        hits[memory_id] = (0, len(entities), paths)
-    # one hop: entities related to the query's, and the memories that mention them
-    neighbours: dict[str, str] = {}
-    for fact in store.facts_around(keys):
-        outside = fact["object"] if fact["subject"] in keys else fact["subject"]
-        if outside not in keys:
-            neighbours.setdefault(outside, f"'{fact['subject_name']}' -[:RELATED {{{fact['predicate']}}}]-> "
-                                           f"'{fact['object_name']}'")
-    if neighbours:
-        for row in store.mentioning(list(neighbours)):
-            if row["id"] not in hits:
-                hits[row["id"]] = (1, 1, [neighbours[row["entity"]] + " <-[:MENTIONS]- memory"])
-    return hits
+DAMPING = 0.5  # HippoRAG 2's: half the mass returns to the seeds at every step
+ITERATIONS = 20
+MEMORY_SEEDS = 5
+MEMORY_SEED_SHARE = 0.0
 
 
-def graph(hits: GraphHits, vector: np.ndarray, index: VectorIndex, owners: set[str], kind: str, n: int,
-          paths: dict[str, list[str]]) -> list[tuple[str, float]]:
-    """The visible hits of one kind, ranked; their paths go into ``paths``."""
-    visible = []
-    for memory_id in hits:
-        entry = index.entry(memory_id)
-        if entry is not None and entry.kind == kind and entry.owner in owners:
-            visible.append(memory_id)
-    cosines = index.cosines(vector, visible)
-    # closer to the query's entities first, then more of them matched, then more similar
-    ranked = sorted(visible, key=lambda i: (hits[i][0], -hits[i][1], -cosines.get(i, 0.0)))[:n]
-    for memory_id in ranked:
-        paths[memory_id] = hits[memory_id][2]
-    return [(i, cosines.get(i, 0.0)) for i in ranked]
+def query_nodes(matrix: GraphMatrix, query: str) -> dict[int, str]:
+    """The concept and entity nodes the query names (every n-gram of its words, and a
+    plural's singular) -> the words that named them."""
+    tokens = words(query)
+    found: dict[int, str] = {}
+    for n in range(min(matrix.longest, len(tokens)), 0, -1):
+        for start in range(len(tokens) - n + 1):
+            phrase = " ".join(tokens[start:start + n])
+            hits = matrix.lookup.get(phrase) or matrix.lookup.get(_singular(phrase))
+            for index in hits or ():
+                found.setdefault(index, phrase)
+    return found
+
+
+def _singular(phrase: str) -> str:
+    if phrase.endswith("ies") and len(phrase) > 4:
+        return phrase[:-3] + "y"
+    if phrase.endswith("s") and not phrase.endswith("ss") and len(phrase) > 3:
+        return phrase[:-1]
+    return phrase
+
+
+def visible_mask(matrix: GraphMatrix, owners: set[str], kind: str, only_ids: set[str] | None) -> np.ndarray:
+    """Per node: in the reader's subgraph (a visible memory of this kind, or a node one names)."""
+    mask = np.zeros(len(matrix.labels), dtype=np.float32)
+    kind_code = matrix.kinds.get(kind)
+    codes = [matrix.owners[o] for o in owners if o in matrix.owners]
+    if kind_code is None or not codes:
+        return mask
+    memories = (matrix.kind == kind_code) & np.isin(matrix.owner, codes)
+    if only_ids is not None:
+        allowed = np.zeros(matrix.memories, dtype=bool)
+        allowed[[matrix.memory_index[i] for i in only_ids if i in matrix.memory_index]] = True
+        memories &= allowed
+    mask[:matrix.memories] = memories
+    support = matrix.adjacency @ mask  # weight towards visible memories
+    mask[matrix.memories:] = support[matrix.memories:] > 0
+    return mask
+
+
+def personalized_pagerank(adjacency: sparse.csr_matrix, seeds: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The stationary share of each node of a walk on the masked graph that restarts at ``seeds``
+    (``adjacency`` symmetric: the walk's transposed step is a product with it)."""
+    seeds = seeds * mask
+    total = seeds.sum()
+    if total <= 0:
+        return np.zeros_like(seeds)
+    seeds = seeds / total
+    degree = mask * (adjacency @ mask)
+    inverse = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
+    scores = seeds.copy()
+    for _ in range(ITERATIONS):
+        scores = (1 - DAMPING) * seeds + DAMPING * mask * (adjacency @ (scores * inverse))
+    return scores
+
+
+def graph(matrix: GraphMatrix, named: dict[int, str], seed_lists: list[list[tuple[str, float]]], owners: set[str],
+          kind: str, n: int, only_ids: set[str] | None, paths: dict[str, list[str]]) -> list[tuple[str, float]]:
+    """The visible memories of one kind ranked by PageRank from the query's nodes and the
+    best hits of ``seed_lists``; their paths go into ``paths``."""
+    mask = visible_mask(matrix, owners, kind, only_ids)
+    seeds = np.zeros(len(matrix.labels), dtype=np.float32)
+    for index in named:
+        seeds[index] = matrix.specificity[index]
+    seeds *= mask
+    memory_seeds = np.zeros_like(seeds)
+    for ranked in seed_lists:
+        for rank, (memory_id, _) in enumerate(ranked[:MEMORY_SEEDS], start=1):
+            position = matrix.memory_index.get(memory_id)
+            if position is not None:
+                memory_seeds[position] += 1.0 / rank
+    memory_seeds *= mask
+    if memory_seeds.sum() > 0 and MEMORY_SEED_SHARE > 0:
+        share = MEMORY_SEED_SHARE if seeds.sum() > 0 else 1.0
+        seeds = (1 - share) * seeds / max(seeds.sum(), 1e-12) + share * memory_seeds / memory_seeds.sum()
+    adjacency, predicates = visible_adjacency(matrix, mask)
+    scores = personalized_pagerank(adjacency, seeds, mask)
+    memory_scores = scores[:matrix.memories]
+    top = [i for i in np.argsort(-memory_scores)[:n] if memory_scores[i] > 0]
+    walk = _Walk(matrix, adjacency, predicates, scores, seeds, named, mask)
+    for i in top:
+        paths[matrix.memory_ids[i]] = walk.paths(int(i))
+    return [(matrix.memory_ids[i], float(memory_scores[i])) for i in top]
+
+
+class _Walk:
+    """Where a memory's score came from, told as paths from a seed (for ``explain``)."""
+
+    def __init__(self, matrix: GraphMatrix, adjacency: sparse.csr_matrix, predicates: dict[tuple[int, int], str],
+                 scores: np.ndarray, seeds: np.ndarray, named: dict[int, str], mask: np.ndarray):
+        self.matrix, self.adjacency, self.predicates = matrix, adjacency, predicates
+        self.scores, self.seeds, self.named, self.mask = scores, seeds, named, mask
+
+    def describe(self, index: int) -> str:
+        kind = int(self.matrix.node_type[index])
+        if kind == MEMORY:
+            return f"memory {self.matrix.labels[index][:8]}"
+        return f"{'concept' if kind == CONCEPT else 'entity'} '{self.matrix.labels[index]}'"
+
+    def step(self, a: int, b: int) -> str:
+        """The edge between two nodes, written from ``a`` towards ``b``."""
+        ta, tb = int(self.matrix.node_type[a]), int(self.matrix.node_type[b])
+        if ta == MEMORY:
+            return f"-[:{EDGE_NAMES[tb]}]->"
+        if tb == MEMORY:
+            return f"<-[:{EDGE_NAMES[ta]}]-"
+        if ta == ENTITY and tb == ENTITY:
+            return f"-[:RELATED {{{self.predicates.get((a, b), '?')}}}]-"
+        return "-[:SIMILAR]-"
+
+    def origin(self, index: int) -> str:
+        if index in self.named:
+            return f"query names {self.describe(index)}"
+        return f"dense/bm25 hit {self.describe(index)}"
+
+    def carriers(self, index: int) -> list[int]:
+        """The neighbours of ``index`` in the reader's subgraph, most score sent first."""
+        start, end = self.adjacency.indptr[index], self.adjacency.indptr[index + 1]
+        neighbours = self.adjacency.indices[start:end]
+        sent = self.scores[neighbours] * self.adjacency.data[start:end] * self.mask[neighbours]
+        return [int(neighbours[j]) for j in np.argsort(-sent) if sent[j] > 0]
+
+    def paths(self, index: int) -> list[str]:
+        """Up to two paths from a seed to the memory, the ones that carried most score."""
+        out = ["dense/bm25 hit itself"] if self.seeds[index] > 0 else []
+        for near in self.carriers(index)[:2]:
+            tail = f"{self.step(near, index)} memory"
+            if self.seeds[near] > 0:
+                out.append(f"{self.origin(near)} {tail}")
+                continue
+            far = next((f for f in self.carriers(near) if self.seeds[f] > 0 and f != index), None)
+            if far is not None:
+                out.append(f"{self.origin(far)} {self.step(far, near)} {self.describe(near)} {tail}")
+        return out[:2]
+
+
+__all__ = ["graph", "query_nodes", "personalized_pagerank", "visible_mask", "ENTITY"]

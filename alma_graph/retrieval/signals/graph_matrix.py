@@ -1,0 +1,173 @@
+"""The graph signal's graph: live memories, concepts and entities as one sparse matrix.
+
+Nodes are the project's live memories, the concepts they name (``HAS_CONCEPT``) and
+the entities they mention (``MENTIONS``); edges join a memory to each, and concepts
+to their near-synonyms (``SIMILAR``). A memory–node edge weighs the node's
+specificity, log(1 + memories / memories naming it), so a walk leaves a memory
+through its rare words rather than through its speaker; a SIMILAR edge weighs its
+cosine times the geometric mean of both ends' specificity.
+
+A fact (``RELATED``) joins its two entities too, but only for a reader who may see the
+memory it came from: those edges are kept apart (``facts``) and added per query.
+
+Built from five whole-project reads, once per write generation (a retrieve reuses it),
+and kept per store. A query's words find their nodes by n-gram lookup in ``lookup``
+(the concepts' keys and the words memories used for them, the entities' names), so
+the signal parses no query with spaCy.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+
+from alma_graph.backends.base import GraphStore
+from alma_graph.memory.records import owner_of
+
+MEMORY, CONCEPT, ENTITY = 0, 1, 2
+EDGE_NAMES = {CONCEPT: "HAS_CONCEPT", ENTITY: "MENTIONS"}
+_WORD = re.compile(r"[a-z0-9]+")
+_POSSESSIVE = re.compile(r"['’]s\b")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words, possessive 's dropped: how lookup keys and queries are split."""
+    return _WORD.findall(_POSSESSIVE.sub("", text.lower()))
+
+
+@dataclass
+class GraphMatrix:
+    generation: int
+    memory_ids: list[str]  # nodes 0 .. len-1 are memories
+    labels: list[str]  # every node: a memory's id, a concept's or an entity's name
+    node_type: np.ndarray  # MEMORY, CONCEPT or ENTITY per node
+    owner: np.ndarray  # per memory: its code in ``owners``
+    kind: np.ndarray  # per memory: its code in ``kinds``
+    owners: dict[str, int]
+    kinds: dict[str, int]
+    adjacency: sparse.csr_matrix  # symmetric, weighted
+    specificity: np.ndarray  # per node (0 for memories)
+    facts: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), dtype=np.int64))  # subject, object, memory
+    fact_weights: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    predicates: list[str] = field(default_factory=list)  # per fact
+    lookup: dict[str, list[int]] = field(default_factory=dict)  # phrase -> concept / entity nodes
+    memory_index: dict[str, int] = field(default_factory=dict)
+    longest: int = 1  # words in the longest lookup key
+
+    @property
+    def memories(self) -> int:
+        return len(self.memory_ids)
+
+
+def build(store: GraphStore, generation: int, aliases: Mapping[str, str] | None = None) -> GraphMatrix:
+    data = store.live_graph()
+    memory_ids = [r["id"] for r in data["memories"]]
+    memory_index = {m: i for i, m in enumerate(memory_ids)}
+    owners: dict[str, int] = {}
+    kinds: dict[str, int] = {}
+    owner = np.array([owners.setdefault(owner_of(r), len(owners)) for r in data["memories"]], dtype=np.int32)
+    kind = np.array([kinds.setdefault(r["kind"], len(kinds)) for r in data["memories"]], dtype=np.int32)
+    labels = list(memory_ids)
+    node_type = [MEMORY] * len(memory_ids)
+    nodes: dict[str, int] = {}
+    lookup: dict[str, set[int]] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+
+    def node(key: str, label: str, kind_of: int) -> int:
+        index = nodes.get(key)
+        if index is None:
+            index = nodes[key] = len(labels)
+            labels.append(label)
+            node_type.append(kind_of)
+        return index
+
+    def look(phrase: str | None, index: int) -> None:
+        if phrase:
+            lookup.setdefault(" ".join(words(phrase)), set()).add(index)
+
+    for r in data["concepts"]:
+        m = memory_index.get(r["memory_id"])
+        if m is not None:
+            c = node(r["key"], r["name"], CONCEPT)
+            rows.append(m)
+            cols.append(c)
+            look(r["name"], c)
+            look(r["mention"], c)
+    for r in data["entities"]:
+        m = memory_index.get(r["memory_id"])
+        if m is not None:
+            e = node(r["key"], r["name"], ENTITY)
+            rows.append(m)
+            cols.append(e)
+            look(r["norm_name"], e)
+            look(r["name"], e)
+    for alias, canonical in (aliases or {}).items():
+        target = lookup.get(" ".join(words(canonical)))
+        if target:
+            lookup.setdefault(" ".join(words(alias)), set()).update(target)
+    size = len(labels)
+    degree = np.bincount(np.asarray(cols, dtype=np.int64), minlength=size).astype(np.float32)
+    specificity = np.zeros(size, dtype=np.float32)
+    others = degree > 0
+    specificity[others] = np.log1p(max(len(memory_ids), 1) / degree[others])
+    weights = specificity[np.asarray(cols, dtype=np.int64)] if cols else np.zeros(0, dtype=np.float32)
+    pairs_a, pairs_b, pair_w = list(rows), list(cols), list(weights)
+    for r in data["similar"]:
+        a, b = nodes.get(r["from_key"]), nodes.get(r["to_key"])
+        if a is not None and b is not None:
+            pairs_a.append(a)
+            pairs_b.append(b)
+            pair_w.append(float(r["cosine"] or 0.0) * float(np.sqrt(specificity[a] * specificity[b])))
+    facts, fact_weights, predicates = [], [], []
+    for r in data["facts"]:
+        a, b, m = nodes.get(r["subject"]), nodes.get(r["object"]), memory_index.get(r["memory_id"])
+        if a is not None and b is not None and m is not None and a != b:
+            facts.append((a, b, m))
+            fact_weights.append(float(np.sqrt(specificity[a] * specificity[b])))
+            predicates.append(r["predicate"])
+    half = sparse.coo_matrix((np.asarray(pair_w, dtype=np.float32), (pairs_a, pairs_b)), shape=(size, size))
+    adjacency = (half + half.T).tocsr()
+    adjacency.sum_duplicates()
+    return GraphMatrix(generation, memory_ids, labels, np.asarray(node_type, dtype=np.int8), owner, kind, owners,
+                       kinds, adjacency, specificity, np.asarray(facts, dtype=np.int64).reshape(-1, 3),
+                       np.asarray(fact_weights, dtype=np.float32), predicates,
+                       {k: sorted(v) for k, v in lookup.items()}, memory_index,
+                       max((k.count(" ") + 1 for k in lookup), default=1))
+
+
+def visible_adjacency(matrix: GraphMatrix, mask: np.ndarray) -> tuple[sparse.csr_matrix, dict[tuple[int, int], str]]:
+    """The adjacency plus the facts whose memory and entities are in the reader's subgraph,
+    and the predicate of each such entity pair (for paths)."""
+    if not len(matrix.facts):
+        return matrix.adjacency, {}
+    a, b, m = matrix.facts[:, 0], matrix.facts[:, 1], matrix.facts[:, 2]
+    keep = (mask[m] > 0) & (mask[a] > 0) & (mask[b] > 0)
+    if not keep.any():
+        return matrix.adjacency, {}
+    size = len(matrix.labels)
+    half = sparse.coo_matrix((matrix.fact_weights[keep], (a[keep], b[keep])), shape=(size, size))
+    predicates: dict[tuple[int, int], str] = {}
+    for i in np.flatnonzero(keep):
+        predicates.setdefault((int(a[i]), int(b[i])), matrix.predicates[i])
+        predicates.setdefault((int(b[i]), int(a[i])), matrix.predicates[i])
+    return (matrix.adjacency + half + half.T).tocsr(), predicates
+
+
+_cache: "weakref.WeakKeyDictionary[GraphStore, GraphMatrix]" = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def matrix_for(store: GraphStore, generation: int, aliases: Mapping[str, str] | None = None) -> GraphMatrix:
+    """The store's matrix at ``generation``: cached, rebuilt only after a write."""
+    with _lock:
+        cached = _cache.get(store)
+        if cached is None or cached.generation != generation:
+            cached = _cache[store] = build(store, generation, aliases)
+        return cached

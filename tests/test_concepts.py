@@ -1,0 +1,109 @@
+"""Concept nodes (noun phrases, their SIMILAR edges) and the graph signal that walks them."""
+
+from __future__ import annotations
+
+import pytest
+
+from alma_graph.retrieval.signals import graph_matrix
+
+TURNS = [
+    ("Caroline", "I signed up for a pottery class at the community center."),
+    ("Melanie", "My kids loved the pottery workshop at the museum last summer."),
+    ("Melanie", "We went camping in the mountains and roasted marshmallows."),
+    ("Caroline", "The adoption agency called me back about the interview."),
+    ("Melanie", "I bought new running shoes for the charity race."),
+]
+
+
+def chat(alma, agent="chat", turns=TURNS):
+    return alma.add_knowledge_batch([
+        {"agent": agent, "domain": "conversation", "speaker": speaker, "fact": f"{speaker}: {text}",
+         "session_id": "s1", "sequence": i} for i, (speaker, text) in enumerate(turns)])
+
+
+def concept_names(alma) -> set[str]:
+    return {r["name"] for r in alma.store.run("MATCH (c:Concept) WHERE c.project_id = $p RETURN c.name AS name",
+                                              {"p": alma.store.project_id})}
+
+
+def test_concepts_link_memories_with_provenance_and_synonyms(alma):
+    memories = chat(alma)
+    view = alma.graph("chat", center=memories[0].id, hops=3)
+    concepts = {n["label"]: n for n in view["nodes"] if n["kind"] == "concept"}
+    assert {"pottery class", "pottery", "community center"} <= set(concepts)
+    first_person = [e for e in view["edges"] if e["type"] == "HAS_CONCEPT" and e["source"] == memories[0].id
+                    and e["target"] == concepts["pottery class"]["id"]]
+    assert first_person and first_person[0]["props"]["speaker"] == "Caroline"  # "I signed up for ..."
+    # the other memory naming pottery, its concepts, and the near-synonym between them
+    assert memories[1].id in {n["id"] for n in view["nodes"]}
+    similar = {(e["source"], e["target"]) for e in view["edges"] if e["type"] == "SIMILAR"}
+    keys = {name: n["id"] for name, n in concepts.items()}
+    assert tuple(sorted((keys["pottery class"], keys["pottery workshop"]))) in similar
+    # pronouns, determiners and generic words are no concepts
+    assert not concept_names(alma) & {"i", "me", "thing", "the", "kid's"}
+
+
+def test_the_graph_signal_walks_from_the_query_concepts_and_explains_the_path(alma):
+    memories = chat(alma)
+    result = alma.retrieve("Who took a pottery class?", "chat", top_k=5, recipe="dense_bm25_graph", explain=True)
+    by_id = {k.id: k for k in result.domain_knowledge}
+    workshop = by_id[memories[1].id]  # "pottery workshop": reached through the shared and similar concepts
+    assert "graph" in workshop.explain["signals"]
+    assert any("concept 'pottery" in path for path in workshop.explain["paths"])
+
+
+def test_a_query_naming_nothing_in_the_graph_leaves_the_signal_empty(alma):
+    chat(alma)
+    result = alma.retrieve("zzz qqq", "chat", top_k=5, recipe="dense_bm25_graph", explain=True)
+    assert all("graph" not in k.explain["signals"] for k in result.domain_knowledge)
+
+
+def test_another_agents_concepts_neither_rank_nor_appear_in_paths(make_alma):
+    alma = make_alma(agents={"a": {}, "b": {}})
+    chat(alma, agent="b", turns=[("Zed", "My secret project is the quantum toaster prototype.")])
+    chat(alma, agent="a", turns=[("Ann", "The toaster in the office kitchen burns every bagel."),
+                                 ("Ann", "Our office kitchen needs a new kettle.")])
+    result = alma.retrieve("What about the quantum toaster prototype?", "a", top_k=5, recipe="dense_bm25_graph",
+                           explain=True)
+    assert all(k.agent == "a" for k in result.domain_knowledge)
+    paths = " ".join(p for k in result.domain_knowledge for p in k.explain["paths"])
+    assert "quantum" not in paths and "prototype" not in paths
+    assert any("graph" in k.explain["signals"] for k in result.domain_knowledge)  # its own toaster turn
+
+
+def test_erasing_a_memory_takes_the_concepts_only_it_named(alma):
+    kept, erased = chat(alma, turns=[("Ann", "The toaster in the office kitchen burns every bagel."),
+                                     ("Zed", "My secret project is the quantum toaster prototype.")])
+    assert {"quantum toaster prototype", "prototype", "toaster"} <= concept_names(alma)
+    alma.delete(erased.id, "chat", hard=True)
+    names = concept_names(alma)
+    assert "toaster" in names and "office kitchen" in names  # still named by the kept memory
+    assert not names & {"quantum toaster", "prototype", "quantum toaster prototype"}
+    result = alma.retrieve("quantum toaster", "chat", top_k=5, recipe="dense_bm25_graph", explain=True)
+    assert [k.id for k in result.domain_knowledge] == [kept.id]
+
+
+def test_the_graph_matrix_is_built_once_per_write_generation(alma):
+    chat(alma)
+    alma.retrieve("pottery class", "chat", recipe="hybrid")
+    first = graph_matrix._cache[alma.store]
+    alma.retrieve("camping trip", "chat", recipe="hybrid")
+    assert graph_matrix._cache[alma.store] is first
+    [new] = chat(alma, turns=[("Ann", "I repaired the lighthouse lamp.")])
+    result = alma.retrieve("lighthouse lamp", "chat", top_k=1, recipe="dense_bm25_graph", explain=True)
+    assert graph_matrix._cache[alma.store] is not first
+    assert result.domain_knowledge[0].id == new.id and "graph" in result.domain_knowledge[0].explain["signals"]
+
+
+def test_a_store_from_before_concepts_opens_and_gains_them(make_alma, backend, tmp_path):
+    if backend != "kuzu":
+        pytest.skip("dropping tables to recreate an old store is Kuzu's")
+    alma = make_alma(directory=tmp_path / "old")
+    for table in ("HAS_CONCEPT", "SIMILAR", "Concept"):
+        alma.store.run(f"DROP TABLE {table}")
+    alma.store.set_meta("schema_version", "1")
+    alma.close()
+    reopened = make_alma(directory=tmp_path / "old")
+    assert reopened.store.get_meta("schema_version") == "2"
+    chat(reopened)
+    assert "pottery class" in concept_names(reopened)
