@@ -23,15 +23,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import latency_summary, print_table, write_results  # noqa: E402
 from _synthetic import agents_config, server_settings, synthetic_facts, synthetic_questions  # noqa: E402
 
+from _harness import ablation_recipes  # noqa: E402
+
 from alma_graph import ALMA  # noqa: E402
+from alma_graph.retrieval.signals import graph_matrix  # noqa: E402
+from alma_graph.retrieval.signals.graph import graph, query_nodes  # noqa: E402
 
 
 def run(size: int, queries: int, storage: str, rng: random.Random, recipes: list[str]) -> dict:
     agents = agents_config(50)
     names = list(agents)
     with tempfile.TemporaryDirectory(prefix="alma-bench-") as directory:
+        minus_graph = {"hybrid_minus_graph": ablation_recipes()["hybrid_minus_graph"]}
         alma = ALMA({"project_id": f"bench{size}", "storage": storage, "storage_dir": directory, "agents": agents,
-                     **server_settings(storage)})
+                     "retrieval": {"recipes": minus_graph}, **server_settings(storage)})
         facts = synthetic_facts(size, rng)
         started = time.perf_counter()
         for chunk in range(0, size, 2000):
@@ -49,6 +54,7 @@ def run(size: int, queries: int, storage: str, rng: random.Random, recipes: list
                 alma.retrieve(query, reader, top_k=5, recipe=recipe)
                 samples.append((time.perf_counter() - t) * 1000)
             per_recipe[recipe] = latency_summary(samples)
+        graph_cost = graph_signal_cost(alma, queries_text, readers)
         embed = []
         for query in queries_text[:50]:
             t = time.perf_counter()
@@ -60,7 +66,24 @@ def run(size: int, queries: int, storage: str, rng: random.Random, recipes: list
         alma.close()
     return {"size": size, "storage": storage, "load_seconds": round(load_s, 1),
             "memories_per_second": round(size / load_s), "learn_ms": round(learn_ms, 1),
-            "query_embedding": latency_summary(embed), "recipes": per_recipe}
+            "query_embedding": latency_summary(embed), "recipes": per_recipe, "graph_signal": graph_cost}
+
+
+def graph_signal_cost(alma: ALMA, queries: list[str], readers: list[str]) -> dict:
+    """The graph signal alone: its matrix built once (after a write), then per query the
+    lookup of the query's nodes and the PageRank over the reader's subgraph."""
+    ctx = alma.context
+    started = time.perf_counter()
+    matrix = graph_matrix.build(ctx.store, ctx.indexes.generation, None)
+    build_ms = (time.perf_counter() - started) * 1000
+    samples = []
+    for query, reader in zip(queries, readers):
+        owners = set(ctx.store.visible_agents(reader, ctx.config.retrieval.max_inheritance_depth))
+        t = time.perf_counter()
+        graph(matrix, query_nodes(matrix, query), [], owners, "domain_knowledge", 50, None, {})
+        samples.append((time.perf_counter() - t) * 1000)
+    return {"matrix_build_ms": round(build_ms, 1), "nodes": len(matrix.labels), "edges": int(matrix.adjacency.nnz // 2),
+            "per_retrieve": latency_summary(samples)}
 
 
 def main() -> None:
@@ -68,7 +91,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--storage", choices=["kuzu", "neo4j"], default="kuzu")
-    parser.add_argument("--recipes", nargs="+", default=["similarity_only", "hybrid"])
+    parser.add_argument("--recipes", nargs="+", default=["similarity_only", "hybrid", "hybrid_minus_graph"])
     parser.add_argument("--out", type=Path, help="results JSON: a folder or a .json file (default: benchmarks/results/)")
     args = parser.parse_args()
     rng = random.Random(7)
@@ -80,6 +103,10 @@ def main() -> None:
                          r["query_embedding"]["p50_ms"], r["memories_per_second"], r["learn_ms"]])
     print_table(["memories", "storage", "recipe", "retrieve p50 ms", "p95 ms", "mean ms", "embed p50 ms",
                  "load mem/s", "learn ms"], rows, title="retrieve latency (query embedding included)")
+    print_table(["memories", "nodes", "edges", "matrix build ms", "graph signal p50 ms", "p95 ms"],
+                [[r["size"], r["graph_signal"]["nodes"], r["graph_signal"]["edges"], r["graph_signal"]["matrix_build_ms"],
+                  r["graph_signal"]["per_retrieve"]["p50_ms"], r["graph_signal"]["per_retrieve"]["p95_ms"]]
+                 for r in results], title="the graph signal alone (matrix built once per write generation)")
     name = f"retrieve_latency_{args.storage}"
     out = args.out if args.out is None or args.out.suffix == ".json" else args.out / f"{name}.json"
     write_results(name, {"queries_per_size": args.queries, "results": results}, out)
