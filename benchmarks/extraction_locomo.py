@@ -1,4 +1,4 @@
-"""Entity/relation extraction on the LoCoMo conversations.
+"""Entity, relation and concept extraction on the LoCoMo conversations.
 
 Runs EntityExtractor.extract_batch over every turn of every
 ../shared/data/locomo/conv-*.json, beside the checkout (one extractor per conversation, with
@@ -12,7 +12,7 @@ Prints a table per mode and writes benchmarks/results/extraction_locomo.json
 with counts, throughput, example relations and seeded random samples of
 entities and relations for hand checking (ids and dia_ids only, no turn text).  Hand judgements, if given with
 --judgements (JSON: {"entities": {id: true/false}, "non_speaker_entities":
-{...}, "relations": {...}}),
+{...}, "relations": {...}, "concept_links": {...}}),
 are folded into precision figures.  The data is read in place, never copied.
 
     python benchmarks/extraction_locomo.py [--data DIR] [--mode speaker] [--judgements F]
@@ -80,6 +80,8 @@ def run_mode(convs: list[dict], mode: str, batch_size: int) -> dict:
         rows += [(conv["id"], t["dia_id"], t["speaker"], t["text"], r) for t, r in zip(turns, results)]
 
     ent_mentions = [(row, e) for row in rows for e in row[4].entities]
+    concept_links = [(row, c) for row in rows for c in row[4].concepts]
+    unique_concepts = {(row[0], c.norm_name) for row, c in concept_links}
     rel_mentions = [(row, r) for row in rows for r in row[4].relations]
     by_type = Counter(e.type for _, e in ent_mentions)
     by_pred = Counter(r.predicate for _, r in rel_mentions)
@@ -95,10 +97,18 @@ def run_mode(convs: list[dict], mode: str, batch_size: int) -> dict:
         "relation_mentions": len(rel_mentions),
         "unique_relations_per_conv": len(unique_rels),
         "top_predicates": dict(by_pred.most_common(25)),
+        "concept_links": len(concept_links),
+        "unique_concepts_per_conv": len(unique_concepts),
+        "first_person_concept_links": sum(1 for _, c in concept_links if c.speaker),
+        "per_1000_turns": {"entities": round(1000 * len(unique_ents) / max(n_texts, 1), 1),
+                           "concepts": round(1000 * len(unique_concepts) / max(n_texts, 1), 1),
+                           "relations": round(1000 * len(unique_rels) / max(n_texts, 1), 1),
+                           "concept_links": round(1000 * len(concept_links) / max(n_texts, 1), 1)},
         "seconds": round(elapsed, 2),
         "texts_per_second": round(n_texts / elapsed, 1) if elapsed else None,
         "_ents": ent_mentions,
         "_rels": rel_mentions,
+        "_concepts": concept_links,
         # Most mentions are the two speakers addressing each other; the other
         # entities are sampled separately so the hand check sees them.
         "_other_ents": [(row, e) for row, e in ent_mentions if (row[0], e.norm_name) not in speaker_keys],
@@ -113,6 +123,11 @@ def _ent_item(i: int, row, e, prefix: str = "e") -> dict:
 def _rel_item(i: int, row, r) -> dict:
     return {"id": f"r{i}", "conv": row[0], "dia_id": row[1], "speaker": row[2], "text": row[3],
             "relation": [f"{r.subject.name} ({r.subject.type})", r.predicate, f"{r.object.name} ({r.object.type})"]}
+
+
+def _concept_item(i: int, row, c) -> dict:
+    return {"id": f"c{i}", "conv": row[0], "dia_id": row[1], "speaker": row[2], "text": row[3],
+            "concept": c.name, "mention": c.mention, "owner": c.speaker}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     results = {m: run_mode(convs, m, args.batch_size) for m in MODES}
 
     cols = ["mode", "texts", "texts_with_entity", "entity_mentions", "unique_entities_per_conv",
-            "relation_mentions", "unique_relations_per_conv", "seconds", "texts_per_second"]
+            "relation_mentions", "unique_relations_per_conv", "concept_links", "unique_concepts_per_conv",
+            "seconds", "texts_per_second"]
     print(f"model load: {load_s:.2f} s   conversations: {len(convs)}")
     print(" | ".join(cols))
     for m in MODES:
@@ -146,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     for m in MODES:
         print(f"\n[{m}] entities by type: {results[m]['entities_by_type']}")
         print(f"[{m}] top predicates: {dict(list(results[m]['top_predicates'].items())[:12])}")
+        print(f"[{m}] distinct per 1,000 turns: {results[m]['per_1000_turns']}")
 
     chosen = results[args.mode]
     rng = random.Random(args.seed)
@@ -154,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     others = chosen["_other_ents"]
     other_sample = [_ent_item(i, *others[j], prefix="n") for i, j in enumerate(sorted(rng.sample(range(len(others)), min(args.sample, len(others)))))]
     rel_sample = [_rel_item(i, *rels[j]) for i, j in enumerate(sorted(rng.sample(range(len(rels)), min(args.sample, len(rels)))))]
+    concepts = chosen["_concepts"]
+    concept_sample = [_concept_item(i, *concepts[j])
+                      for i, j in enumerate(sorted(rng.sample(range(len(concepts)), min(args.sample, len(concepts)))))]
     # Examples: the first relation of 15 evenly spaced turns that have one.
     step = max(1, len(rels) // 15)
     examples = [_rel_item(i, *rels[j]) for i, j in enumerate(range(0, len(rels), step))][:15]
@@ -168,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.judgements, encoding="utf-8") as fh:
             judged = json.load(fh)
         hand = {}
-        for kind, sample in (("entities", ent_sample), ("non_speaker_entities", other_sample), ("relations", rel_sample)):
+        for kind, sample in (("entities", ent_sample), ("non_speaker_entities", other_sample), ("relations", rel_sample),
+                             ("concept_links", concept_sample)):
             marks = judged.get(kind, {})
             ok = [bool(marks[it["id"]]) for it in sample if it["id"] in marks]
             for it in sample:
@@ -179,15 +200,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nhand check ({args.mode}): {hand}")
 
     if args.show_samples:
-        for title, sample in (("entities", ent_sample), ("non_speaker_entities", other_sample), ("relations", rel_sample)):
+        for title, sample in (("entities", ent_sample), ("non_speaker_entities", other_sample), ("relations", rel_sample),
+                              ("concept_links", concept_sample)):
             print(f"\n{title} sample ({args.mode}):")
             for it in sample:
-                what = it.get("relation") or f"{it['name']} ({it['type']})"
+                what = it.get("relation") or (f"[{it['concept']}] owner={it['owner']}" if "concept" in it
+                                              else f"{it['name']} ({it['type']})")
                 print(f"  {it['id']:>4} {it['dia_id']:>7} {what}    | {it['speaker']}: {it['text']}")
 
     # Turn texts stay out of the results file (the data is not ours to copy):
     # items point at (conv, dia_id) instead.
-    for item in ent_sample + other_sample + rel_sample + examples:
+    for item in ent_sample + other_sample + rel_sample + concept_sample + examples:
         item.pop("text", None)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     payload = {
@@ -201,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         "entity_sample": ent_sample,
         "non_speaker_entity_sample": other_sample,
         "relation_sample": rel_sample,
+        "concept_link_sample": concept_sample,
         "hand_check": hand,
     }
     with open(args.out, "w", encoding="utf-8") as fh:
