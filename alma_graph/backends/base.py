@@ -257,7 +257,7 @@ class GraphStore(ABC):
     def merge_concepts(self, rows: list[dict[str, Any]]) -> None:
         """Concept nodes by key (key, project_id, name, norm_name, embedding); existing ones kept."""
         if rows:
-            self.run(qc.merge_concepts(self.dimension), {"rows": rows})
+            self.run(qc.merge_concepts(self.dimension, kuzu=self.name == "kuzu"), {"rows": rows})
 
     def link_concepts(self, rows: list[dict[str, Any]]) -> None:
         """HAS_CONCEPT edges: rows of memory_id, key, mention, speaker."""

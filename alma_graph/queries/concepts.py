@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-# Kuzu infers a list parameter's type from its values; the cast fixes it to the column's.
-def merge_concepts(dimension: int) -> str:
+def merge_concepts(dimension: int, kuzu: bool) -> str:
+    """Kuzu infers a list parameter's type from its values (a batch of nulls is no vector):
+    the cast fixes it to the column's. Neo4j stores the list as given and has no CAST."""
+    embedding = f"CAST(c.embedding AS FLOAT[{int(dimension)}])" if kuzu else "c.embedding"
     return f"""
 UNWIND $rows AS c
 MERGE (n:Concept {{key: c.key}})
-ON CREATE SET n.project_id = c.project_id, n.name = c.name, n.norm_name = c.norm_name,
-              n.embedding = CAST(c.embedding AS FLOAT[{int(dimension)}])
+ON CREATE SET n.project_id = c.project_id, n.name = c.name, n.norm_name = c.norm_name, n.embedding = {embedding}
 """
 
 
