@@ -66,14 +66,14 @@ BUILT_IN: Mapping[str, RecipeConfig] = MappingProxyType({
     "bm25_only": RecipeConfig(signals={"bm25": SignalConfig(n=50)}),
     "dense_bm25": RecipeConfig(signals={"dense": SignalConfig(n=50), "bm25": SignalConfig(n=50)}),
     "dense_bm25_graph": RecipeConfig(signals={
-        "dense": SignalConfig(n=50), "bm25": SignalConfig(n=50), "graph": SignalConfig(n=50),
+        "dense": SignalConfig(n=50), "bm25": SignalConfig(n=50), "graph": SignalConfig(n=100),
     }),
     # Weights and k tuned on the LoCoMo development conversations: BM25 (which indexes a
     # turn with the one before it) is the strongest single signal there, so it counts double.
     "hybrid": RecipeConfig(rrf_k=20, signals={
         "dense": SignalConfig(n=50, weight=1.0),
         "bm25": SignalConfig(n=50, weight=2.0),
-        "graph": SignalConfig(n=50, weight=1.0),
+        "graph": SignalConfig(n=100, weight=1.0),  # PageRank's tail still carries multi-hop evidence
         "time": SignalConfig(n=30, weight=1.0),
         "neighbors": SignalConfig(n=20, weight=0.5),
     }),
