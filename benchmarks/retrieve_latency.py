@@ -21,9 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import latency_summary, print_table, write_results  # noqa: E402
-from _synthetic import agents_config, server_settings, synthetic_facts, synthetic_questions  # noqa: E402
-
 from _harness import ablation_recipes  # noqa: E402
+from _synthetic import agents_config, server_settings, synthetic_facts, synthetic_questions  # noqa: E402
 
 from alma_graph import ALMA  # noqa: E402
 from alma_graph.retrieval.signals import graph_matrix  # noqa: E402

@@ -312,6 +312,20 @@ def test_locomo_runner_end_to_end(tmp_path, capsys):
     assert "recall_any@5 per category" in printed and "Multi-hop (category 1)" in printed
 
 
+def test_locomo_ablation_runs_the_default_recipe_without_each_signal(tmp_path):
+    out = tmp_path / "locomo.json"
+    locomo.main(["--data", str(LOCOMO_TINY), "--out", str(out), "--recipes", "hybrid", "--ablation"])
+    written = json.loads(out.read_text())
+    signals = ["dense", "bm25", "graph", "time", "neighbors"]
+    assert written["config"]["recipes_run"] == ["hybrid", *(f"hybrid_minus_{s}" for s in signals)]
+    for signal in signals:
+        result = written["results"][f"hybrid_minus_{signal}"]
+        assert result["overall"]["n"] == 3 and result["errors"]["count"] == 0
+    # without BM25 and dense nothing but the graph, time and neighbours rank: a different result
+    assert written["results"]["hybrid_minus_bm25"]["overall"] != written["results"]["hybrid"]["overall"] or \
+        written["results"]["hybrid_minus_dense"]["overall"] != written["results"]["hybrid"]["overall"]
+
+
 @pytest.mark.parametrize("ranked, evidence, expected", [
     # evidence at rank 3 of 12, in session 2 (which also holds rank 1)
     (["D2:7", "D1:1", "D2:1", "D3:1", "D3:2", "D3:3", "D3:4", "D3:5", "D3:6", "D3:7", "D3:8", "D3:9"], ["D2:1"],
