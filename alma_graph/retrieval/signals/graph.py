@@ -98,7 +98,11 @@ def graph(matrix: GraphMatrix, named: dict[int, str], seed_lists: list[list[tupl
           kind: str, n: int, only_ids: set[str] | None, paths: dict[str, list[str]]) -> list[tuple[str, float]]:
     """The visible memories of one kind ranked by PageRank from the query's nodes and the
     best hits of ``seed_lists``; their paths go into ``paths``."""
+    if not named and not (MEMORY_SEED_SHARE > 0 and seed_lists):
+        return []  # nothing to start from: no walk
     mask = visible_mask(matrix, owners, kind, only_ids)
+    if not mask[:matrix.memories].any():
+        return []  # no memory of this kind the reader may see
     seeds = np.zeros(len(matrix.labels), dtype=np.float32)
     for index in named:
         seeds[index] = matrix.specificity[index]
