@@ -1,0 +1,184 @@
+"""Retrieval indexes that live on the Neo4j server: no copy in the process.
+
+Dense candidates come from Neo4j's vector index (HNSW) and BM25 candidates from its
+full-text index (Lucene) over the same text the embedded BM25 reads (a turn with the
+one before it, ``queries.neo4j_search``). Both apply visibility — project, live,
+kind, owners, ``only_ids`` — in the query, before the top-n, behind the interfaces of
+the embedded ``VectorIndex`` and ``LexicalIndex``, so the ranker does not care which
+it has. Every process on the server reads the same indexes, so a commit in one is
+retrieved by the others at once, and opening a store loads nothing.
+
+Neo4j 5's vector search cannot filter first, so a dense search is complete like this:
+a visible set of at most ``EXACT_LIMIT`` memories is ranked exactly
+(``vector.similarity.cosine`` over it: cheaper than the index at that size, see
+``benchmarks/server_indexes.py``); a larger one takes the visible hits among the
+``fetch`` nearest of the whole index, ``fetch`` widening until ``k`` are visible —
+the k best visible are then among them — and falling back to the exact scan when
+the visible memories are too rare to surface that way.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from alma_graph.backends.neo4j_search import ServerSearch
+from alma_graph.indexes.embeddings import Embedder
+from alma_graph.indexes.vectors import VectorEntry
+from alma_graph.memory.records import owner_of, user_owner
+from alma_graph.models import MemoryKind
+
+log = logging.getLogger(__name__)
+
+EXACT_LIMIT = 2000  # visible memories ranked exactly rather than through the HNSW index
+OVERFETCH, MIN_FETCH, MAX_FETCH = 4, 100, 10_000  # first fetch k * OVERFETCH, then x OVERFETCH
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's token pattern: words of two characters or more
+MAX_QUERY_TERMS = 1000  # Lucene refuses a query of more than 1024 clauses
+_USER_PREFIX = user_owner("")
+
+
+def owner_filter(kind: str, owners: Iterable[str]) -> tuple[str, list[str]]:
+    """The memory field that names an owner, and the owners' values in it: a user's
+    preferences are ``user:<id>`` in the indexes and ``user_id`` in the graph."""
+    if kind == MemoryKind.PREFERENCE.value:
+        return "user_id", [o[len(_USER_PREFIX):] for o in owners if o.startswith(_USER_PREFIX)]
+    return "agent", list(owners)
+
+
+def lucene_query(text: str) -> str:
+    """The query's words as plain Lucene terms (no operators, nothing to escape), lower-cased
+    so that AND / OR / NOT stay words; Lucene's English analyzer stems them and drops stopwords."""
+    return " ".join(_TOKEN.findall(text.lower())[:MAX_QUERY_TERMS])
+
+
+class _Counted:
+    """A count of the project's live memories, asked once per generation the process follows."""
+
+    def __init__(self, store: ServerSearch):
+        self.store = store
+        self._counts: dict[str, int] | None = None
+
+    def forget_counts(self) -> None:
+        self._counts = None
+
+    def _count(self, name: str) -> int:
+        if self._counts is None:
+            self._counts = self.store.live_counts()
+        return int(self._counts[name])
+
+
+class ServerVectorIndex(_Counted):
+    """``VectorIndex``'s reads, answered by Neo4j's vector index and exact cosines."""
+
+    def __len__(self) -> int:
+        return self._count("vectors")
+
+    def search(self, vector: np.ndarray, owners: Iterable[str], kind: str, k: int,
+               only_ids: set[str] | None = None) -> list[tuple[str, float]]:
+        """The k nearest memories of ``kind`` among those ``owners`` hold (and, when given,
+        among ``only_ids``), as (id, cosine)."""
+        field, values = owner_filter(kind, owners)
+        if not values or k <= 0 or (only_ids is not None and not only_ids):
+            return []
+        query = np.asarray(vector, dtype=np.float32).ravel().tolist()
+        args: dict[str, Any] = {"vector": query, "kind": kind, "owner_field": field, "owners": values, "k": k,
+                                "only_ids": sorted(only_ids) if only_ids is not None else None}
+        if only_ids is None or len(only_ids) > EXACT_LIMIT:
+            visible = self.store.count_visible(kind, field, values, EXACT_LIMIT + 1, args["only_ids"])
+            if visible == 0:
+                return []
+            if visible > EXACT_LIMIT:
+                fetch = max(k * OVERFETCH, MIN_FETCH)
+                while fetch <= MAX_FETCH:
+                    hits = self.store.vector_candidates(fetch=fetch, **args)
+                    if len(hits) >= k:
+                        return hits
+                    fetch *= OVERFETCH
+        return self.store.vector_exact(**args)
+
+    def cosines(self, vector: np.ndarray, memory_ids: Iterable[str]) -> dict[str, float]:
+        """Cosine of the query with each listed live memory."""
+        query = np.asarray(vector, dtype=np.float32).ravel().tolist()
+        return self.store.memory_cosines(query, list(memory_ids))
+
+    def entries(self, memory_ids: Iterable[str]) -> dict[str, VectorEntry]:
+        """Owner and kind of each listed live memory, in one round trip."""
+        rows = self.store.memory_entries(list(memory_ids))
+        return {r["id"]: VectorEntry(r["id"], owner_of(r), r["kind"]) for r in rows}
+
+    def entry(self, memory_id: str) -> VectorEntry | None:
+        return self.entries([memory_id]).get(memory_id)
+
+    def ids(self) -> set[str]:
+        return self.store.live_vector_ids()
+
+    def vector(self, memory_id: str) -> np.ndarray | None:
+        embedding = self.store.memory_embeddings([memory_id]).get(memory_id)
+        return None if embedding is None else np.asarray(embedding, dtype=np.float32)
+
+
+class ServerLexicalIndex(_Counted):
+    """``LexicalIndex``'s search, answered by Neo4j's full-text index (Lucene BM25)."""
+
+    def __len__(self) -> int:
+        return self._count("texts")
+
+    def search(self, query: str, owners: set[str], kind: str, n: int,
+               only_ids: set[str] | None = None) -> list[tuple[str, float]]:
+        """Up to ``n`` (memory id, BM25 score) of ``kind`` among ``owners``' memories (and,
+        when given, among ``only_ids``), score > 0."""
+        field, values = owner_filter(kind, owners)
+        terms = lucene_query(query)
+        if not values or not terms or n <= 0 or (only_ids is not None and not only_ids):
+            return []
+        hits = self.store.text_search(terms, kind, field, values, n, sorted(only_ids) if only_ids is not None else None)
+        return [(memory_id, score) for memory_id, score in hits if score > 0]
+
+
+class ServerIndexes:
+    """``DerivedIndexes`` for a store whose server holds the indexes: nothing to load or save."""
+
+    def __init__(self, store: ServerSearch, embedder: Embedder):
+        self.store = store
+        self.embedder = embedder
+        self.generation: int = store.generation()
+        self.vectors = ServerVectorIndex(store)
+        self.lexical = ServerLexicalIndex(store)
+
+    def rebuild(self) -> None:
+        """Vectors for memories stored without one, and every memory's search text again."""
+        missing = self.store.missing_embeddings()
+        if missing:
+            vectors = self.embedder.embed_batch([r["text"] for r in missing])
+            with self.store.transaction():
+                for row, vector in zip(missing, vectors):
+                    self.store.update_memory(row["id"], {"embedding": vector.tolist()})
+            log.info("embedded %d memories stored without a vector", len(missing))
+        with self.store.transaction():
+            self.store.refresh_search_text_everywhere()
+        self.catch_up()
+
+    def catch_up(self) -> None:
+        """Other processes wrote: the server's indexes already hold it; forget the counts."""
+        self.generation = self.store.generation()
+        self._changed()
+
+    def stale(self) -> bool:
+        return self.store.generation() != self.generation
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        self._changed()  # the write's transaction already updated the server's indexes
+
+    def remove(self, memory_ids: Iterable[str]) -> None:
+        self._changed()
+
+    def save(self) -> None:
+        """Nothing lives beside the store."""
+
+    def _changed(self) -> None:
+        self.vectors.forget_counts()
+        self.lexical.forget_counts()
