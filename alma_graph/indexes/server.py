@@ -84,21 +84,38 @@ class ServerVectorIndex(_Counted):
         field, values = owner_filter(kind, owners)
         if not values or k <= 0 or (only_ids is not None and not only_ids):
             return []
-        query = np.asarray(vector, dtype=np.float32).ravel().tolist()
-        args: dict[str, Any] = {"vector": query, "kind": kind, "owner_field": field, "owners": values, "k": k,
-                                "only_ids": sorted(only_ids) if only_ids is not None else None}
+        query = self.query(vector, kind, field, values, k, only_ids)
         if only_ids is None or len(only_ids) > EXACT_LIMIT:
-            visible = self.store.count_visible(kind, field, values, EXACT_LIMIT + 1, args["only_ids"])
+            visible = self.store.count_visible(kind, field, values, EXACT_LIMIT + 1, query["only_ids"])
             if visible == 0:
                 return []
             if visible > EXACT_LIMIT:
-                fetch = max(k * OVERFETCH, MIN_FETCH)
-                while fetch <= MAX_FETCH:
-                    hits = self.store.vector_candidates(fetch=fetch, **args)
-                    if len(hits) >= k:
-                        return hits
-                    fetch *= OVERFETCH
-        return self.store.vector_exact(**args)
+                hits = self.nearest(query)
+                if hits is not None:
+                    return hits
+        return self.exact(query)
+
+    @staticmethod
+    def query(vector: np.ndarray, kind: str, owner_field: str, owners: list[str], k: int,
+              only_ids: set[str] | None) -> dict[str, Any]:
+        return {"vector": np.asarray(vector, dtype=np.float32).ravel().tolist(), "kind": kind,
+                "owner_field": owner_field, "owners": owners, "k": k,
+                "only_ids": sorted(only_ids) if only_ids is not None else None}
+
+    def nearest(self, query: dict[str, Any]) -> list[tuple[str, float]] | None:
+        """Through the HNSW index: the visible hits among the ``fetch`` nearest, ``fetch``
+        widening until ``k`` are visible; None when they are too rare to surface."""
+        fetch = max(query["k"] * OVERFETCH, MIN_FETCH)
+        while fetch <= MAX_FETCH:
+            hits = self.store.vector_candidates(fetch=fetch, **query)
+            if len(hits) >= query["k"]:
+                return hits
+            fetch *= OVERFETCH
+        return None
+
+    def exact(self, query: dict[str, Any]) -> list[tuple[str, float]]:
+        """Every visible memory scored."""
+        return self.store.vector_exact(**query)
 
     def cosines(self, vector: np.ndarray, memory_ids: Iterable[str]) -> dict[str, float]:
         """Cosine of the query with each listed live memory."""
