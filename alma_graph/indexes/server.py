@@ -85,15 +85,12 @@ class ServerVectorIndex(_Counted):
         if not values or k <= 0 or (only_ids is not None and not only_ids):
             return []
         query = self.query(vector, kind, field, values, k, only_ids)
-        if only_ids is None or len(only_ids) > EXACT_LIMIT:
-            visible = self.store.count_visible(kind, field, values, EXACT_LIMIT + 1, query["only_ids"])
-            if visible == 0:
-                return []
-            if visible > EXACT_LIMIT:
-                hits = self.nearest(query)
-                if hits is not None:
-                    return hits
-        return self.exact(query)
+        if only_ids is not None and len(only_ids) <= EXACT_LIMIT:
+            return self.exact(query)
+        small = self.store.vector_exact(cap=EXACT_LIMIT + 1, **query)  # one round trip when few are visible
+        if small is not None:
+            return small
+        return self.nearest(query) or self.exact(query)
 
     @staticmethod
     def query(vector: np.ndarray, kind: str, owner_field: str, owners: list[str], k: int,
@@ -115,7 +112,7 @@ class ServerVectorIndex(_Counted):
 
     def exact(self, query: dict[str, Any]) -> list[tuple[str, float]]:
         """Every visible memory scored."""
-        return self.store.vector_exact(**query)
+        return self.store.vector_exact(**query) or []
 
     def cosines(self, vector: np.ndarray, memory_ids: Iterable[str]) -> dict[str, float]:
         """Cosine of the query with each listed live memory."""
