@@ -10,8 +10,8 @@ retrieved by the others at once, and opening a store loads nothing.
 
 Neo4j 5's vector search cannot filter first, so a dense search is complete like this:
 a visible set of at most ``EXACT_LIMIT`` memories is ranked exactly
-(``vector.similarity.cosine`` over it: cheaper than the index at that size, see
-``benchmarks/server_indexes.py``); a larger one takes the visible hits among the
+(``vector.similarity.cosine`` over it: no dearer than the index up to that size, see
+``benchmarks/neo4j_indexes.py``); a larger one takes the visible hits among the
 ``fetch`` nearest of the whole index, ``fetch`` widening until ``k`` are visible —
 the k best visible are then among them — and falling back to the exact scan when
 the visible memories are too rare to surface that way.
@@ -34,7 +34,7 @@ from alma_graph.models import MemoryKind
 
 log = logging.getLogger(__name__)
 
-EXACT_LIMIT = 2000  # visible memories ranked exactly rather than through the HNSW index
+EXACT_LIMIT = 1000  # visible memories ranked exactly rather than through the HNSW index (measured)
 OVERFETCH, MIN_FETCH, MAX_FETCH = 4, 100, 10_000  # first fetch k * OVERFETCH, then x OVERFETCH
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's token pattern: words of two characters or more
 MAX_QUERY_TERMS = 1000  # Lucene refuses a query of more than 1024 clauses
