@@ -87,11 +87,11 @@ class ServerSearch(GraphStore):
         rows = self.run(sq.MEMORY_EMBEDDINGS, {"project_id": self.project_id, "ids": ids}) if ids else []
         return {r["id"]: r["embedding"] for r in rows}
 
-    def live_counts(self) -> dict[str, int]:
-        """Live memories with a vector, and with search text."""
-        return self.run(sq.LIVE_COUNTS, {"project_id": self.project_id})[0]
+    def live_count(self) -> int:
+        """How many memories are live (in retrieval): what both indexes hold."""
+        return int(self.run(sq.LIVE_COUNT, {"project_id": self.project_id})[0]["n"])
 
-    def live_vector_ids(self) -> set[str]:
+    def live_ids(self) -> set[str]:
         return {r["id"] for r in self.run(sq.LIVE_IDS, {"project_id": self.project_id})}
 
     def missing_embeddings(self) -> list[dict[str, Any]]:

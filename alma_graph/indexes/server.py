@@ -56,26 +56,24 @@ def lucene_query(text: str) -> str:
 
 
 class _Counted:
-    """A count of the project's live memories, asked once per generation the process follows."""
+    """How many memories are live (what the indexes hold), asked once per generation the
+    process follows (the graph signal's hub limit asks on every retrieve)."""
 
     def __init__(self, store: ServerSearch):
         self.store = store
-        self._counts: dict[str, int] | None = None
+        self._count: int | None = None
 
-    def forget_counts(self) -> None:
-        self._counts = None
+    def forget_count(self) -> None:
+        self._count = None
 
-    def _count(self, name: str) -> int:
-        if self._counts is None:
-            self._counts = self.store.live_counts()
-        return int(self._counts[name])
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = self.store.live_count()
+        return self._count
 
 
 class ServerVectorIndex(_Counted):
     """``VectorIndex``'s reads, answered by Neo4j's vector index and exact cosines."""
-
-    def __len__(self) -> int:
-        return self._count("vectors")
 
     def search(self, vector: np.ndarray, owners: Iterable[str], kind: str, k: int,
                only_ids: set[str] | None = None) -> list[tuple[str, float]]:
@@ -128,7 +126,7 @@ class ServerVectorIndex(_Counted):
         return self.entries([memory_id]).get(memory_id)
 
     def ids(self) -> set[str]:
-        return self.store.live_vector_ids()
+        return self.store.live_ids()
 
     def vector(self, memory_id: str) -> np.ndarray | None:
         embedding = self.store.memory_embeddings([memory_id]).get(memory_id)
@@ -137,9 +135,6 @@ class ServerVectorIndex(_Counted):
 
 class ServerLexicalIndex(_Counted):
     """``LexicalIndex``'s search, answered by Neo4j's full-text index (Lucene BM25)."""
-
-    def __len__(self) -> int:
-        return self._count("texts")
 
     def search(self, query: str, owners: set[str], kind: str, n: int,
                only_ids: set[str] | None = None) -> list[tuple[str, float]]:
@@ -177,7 +172,7 @@ class ServerIndexes:
         self.catch_up()
 
     def catch_up(self) -> None:
-        """Other processes wrote: the server's indexes already hold it; forget the counts."""
+        """Other processes wrote: the server's indexes already hold it; forget the count."""
         self.generation = self.store.generation()
         self._changed()
 
@@ -194,5 +189,5 @@ class ServerIndexes:
         """Nothing lives beside the store."""
 
     def _changed(self) -> None:
-        self.vectors.forget_counts()
-        self.lexical.forget_counts()
+        self.vectors.forget_count()
+        self.lexical.forget_count()

@@ -105,15 +105,9 @@ MATCH (m:Memory) WHERE m.id IN $ids AND m.project_id = $project_id AND m.archive
 RETURN m.id AS id, m.embedding AS embedding
 """
 
-LIVE_COUNTS = """
-MATCH (m:Memory) WHERE m.project_id = $project_id AND m.archived = false
-RETURN count(m.embedding) AS vectors, count(m.search_text) AS texts
-"""
+LIVE_COUNT = "MATCH (m:Memory) WHERE m.project_id = $project_id AND m.archived = false RETURN count(*) AS n"
 
-LIVE_IDS = """
-MATCH (m:Memory) WHERE m.project_id = $project_id AND m.archived = false AND m.embedding IS NOT NULL
-RETURN m.id AS id
-"""
+LIVE_IDS = "MATCH (m:Memory) WHERE m.project_id = $project_id AND m.archived = false RETURN m.id AS id"
 
 MISSING_EMBEDDINGS = """
 MATCH (m:Memory) WHERE m.project_id = $project_id AND m.archived = false AND m.embedding IS NULL
