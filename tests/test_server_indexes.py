@@ -161,3 +161,24 @@ def test_local_indexes_stay_an_option_on_neo4j_and_follow_other_writers(settings
     finally:
         local.close()
         server.close()
+
+
+def test_bm25_weighs_words_by_this_project_not_by_the_whole_server(settings, embedder, tmp_path):
+    """A speaker's name in every turn singles nothing out in this project, however rare it is
+    among the server's other projects: the server ranks like the embedded BM25 does."""
+    turns = [f"Caroline: I painted the {thing} today" for thing in ("fence", "kitchen", "garage", "porch", "shed")]
+    turns += ["Melanie: My garden finally has tomatoes", "Caroline: Caroline Caroline, that is me"]
+    server = ALMA({**settings, "storage_dir": str(tmp_path / "server")}, embedder=embedder)
+    try:
+        server.add_knowledge_batch([{"agent": "alice", "domain": "chat", "fact": t} for t in turns])
+        local = ALMA({**settings, "storage_dir": str(tmp_path / "local"), "retrieval": {"indexes": "local"}},
+                     embedder=embedder)
+        try:
+            for query in ("What did Caroline say about the garden tomatoes?", "Caroline painted the porch"):
+                ranked = facts(server, query, "alice", "bm25_only")
+                assert ranked[:2] == facts(local, query, "alice", "bm25_only")[:2], query
+            assert facts(server, "Caroline garden tomatoes", "alice", "bm25_only")[0] == turns[5]
+        finally:
+            local.close()
+    finally:
+        server.close()

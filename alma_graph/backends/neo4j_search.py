@@ -71,6 +71,17 @@ class ServerSearch(GraphStore):
         rows = self.run(sq.text_search(owner_field, only_ids is not None), params)
         return [(r["id"], r["score"]) for r in rows]
 
+    def term_counts(self, terms: list[str]) -> dict[str, tuple[int, int]]:
+        """term -> (matching documents in the whole index, in this project's live memories)."""
+        if not terms:
+            return {}
+        rows = self.run(sq.TERM_COUNTS, {"terms": terms, "project_id": self.project_id})
+        return {r["term"]: (int(r["everywhere"]), int(r["here"])) for r in rows}
+
+    def memories_everywhere(self) -> int:
+        """Memory nodes on the whole server (every project; from Neo4j's count store)."""
+        return int(self.run(sq.INDEXED_EVERYWHERE)[0]["n"])
+
     # -- lookups by id --------------------------------------------------------------------
 
     def memory_cosines(self, vector: list[float], ids: list[str]) -> dict[str, float]:

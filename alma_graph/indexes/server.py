@@ -20,6 +20,7 @@ the visible memories are too rare to surface that way.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -134,18 +135,52 @@ class ServerVectorIndex(_Counted):
 
 
 class ServerLexicalIndex(_Counted):
-    """``LexicalIndex``'s search, answered by Neo4j's full-text index (Lucene BM25)."""
+    """``LexicalIndex``'s search, answered by Neo4j's full-text index (Lucene BM25).
+
+    One Lucene index serves every project on the server, so its term statistics are the
+    server's, not the project's: a speaker's name in every turn of one conversation is
+    rare server-wide and would weigh as if it singled something out. Each query term is
+    boosted by idf(in this project) / idf(server-wide) — Lucene's BM25 idf — so its weight
+    is the project's, as in the embedded BM25 (document lengths stay server-wide)."""
+
+    def __init__(self, store: ServerSearch):
+        super().__init__(store)
+        self._boosted: tuple[str, str] | None = None  # (query, Lucene query) of the last search
+
+    def forget_count(self) -> None:
+        super().forget_count()
+        self._boosted = None
 
     def search(self, query: str, owners: set[str], kind: str, n: int,
                only_ids: set[str] | None = None) -> list[tuple[str, float]]:
         """Up to ``n`` (memory id, BM25 score) of ``kind`` among ``owners``' memories (and,
         when given, among ``only_ids``), score > 0."""
         field, values = owner_filter(kind, owners)
-        terms = lucene_query(query)
-        if not values or not terms or n <= 0 or (only_ids is not None and not only_ids):
+        if not values or n <= 0 or (only_ids is not None and not only_ids):
+            return []
+        terms = self._lucene(query)
+        if not terms:
             return []
         hits = self.store.text_search(terms, kind, field, values, n, sorted(only_ids) if only_ids is not None else None)
         return [(memory_id, score) for memory_id, score in hits if score > 0]
+
+    def _lucene(self, query: str) -> str:
+        """The query as boosted Lucene terms; asked once per query (the ranker searches each kind)."""
+        if self._boosted is not None and self._boosted[0] == query:
+            return self._boosted[1]
+        words = lucene_query(query).split()
+        counts = self.store.term_counts(sorted(set(words)))
+        everywhere, here = max(1, self.store.memories_everywhere()), len(self)
+        boosts = {word: _idf(here, in_project) / _idf(everywhere, anywhere)
+                  for word, (anywhere, in_project) in counts.items() if anywhere and in_project}
+        lucene = " ".join(f"{word}^{boosts[word]:.5f}" for word in words if boosts.get(word, 0) > 0)
+        self._boosted = (query, lucene)
+        return lucene
+
+
+def _idf(documents: int, matching: int) -> float:
+    """Lucene's BM25 idf (bm25s's "lucene" variant too)."""
+    return math.log(1 + (max(documents, matching) - matching + 0.5) / (matching + 0.5))
 
 
 class ServerIndexes:

@@ -89,6 +89,20 @@ def text_search(owner_field: str, only_ids: bool) -> str:
     )
 
 
+# Per query term: the documents of the whole index, and of this project, that match it.
+TERM_COUNTS = f"""
+UNWIND $terms AS term
+CALL {{
+  WITH term
+  CALL db.index.fulltext.queryNodes('{TEXT_INDEX}', term) YIELD node
+  RETURN count(node) AS everywhere,
+         sum(CASE WHEN node.project_id = $project_id AND node.archived = false THEN 1 ELSE 0 END) AS here
+}}
+RETURN term, everywhere, here
+"""
+
+INDEXED_EVERYWHERE = "MATCH (m:Memory) RETURN count(m) AS n"  # the count store: no scan
+
 MEMORY_COSINES = """
 MATCH (m:Memory) WHERE m.id IN $ids AND m.project_id = $project_id AND m.archived = false
   AND m.embedding IS NOT NULL
