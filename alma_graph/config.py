@@ -69,6 +69,10 @@ class RetrievalConfig(_Strict):
     # unrelated memory in the prompt costs tokens and misleads the agent.
     min_similarity: float = Field(default=0.1, ge=-1, le=1)
     max_inheritance_depth: int = Field(default=5, ge=1, le=20)
+    # Where dense and BM25 candidates come from: "local" (FAISS + BM25 in the process,
+    # derived from the graph) or "server" (Neo4j's own vector and full-text indexes).
+    # Unset: local on Kuzu, server on Neo4j (docs/neo4j.md).
+    indexes: Literal["server", "local"] | None = None
 
 
 class ExtractionConfig(_Strict):
@@ -234,6 +238,13 @@ class ALMAConfig(_Strict):
         names = recipe_names(self.retrieval.recipes)
         if self.retrieval.recipe not in names:
             raise ValueError(f"retrieval.recipe {self.retrieval.recipe!r} is not a recipe; choose one of {names}")
+        return self
+
+    @model_validator(mode="after")
+    def _indexes_fit_storage(self) -> "ALMAConfig":
+        if self.retrieval.indexes == "server" and self.storage != "neo4j":
+            raise ValueError(f"retrieval.indexes 'server' needs storage: neo4j (storage is {self.storage!r}); "
+                             "use 'local' or leave it unset")
         return self
 
     def agent(self, name: str) -> AgentConfig:

@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from alma_graph.backends.base import GraphStore
@@ -28,8 +27,9 @@ from alma_graph.config import AgentConfig, ALMAConfig
 from alma_graph.errors import UnknownAgentError, ValidationError
 from alma_graph.events import EventEmitter, EventType, MemoryEvent
 from alma_graph.graph_model import Edge, agent_key
-from alma_graph.indexes.derived import DerivedIndexes
 from alma_graph.indexes.embeddings import Embedder
+from alma_graph.indexes.choice import open_indexes
+from alma_graph.indexes.search import SearchIndexes
 from alma_graph.knowledge.graph import KnowledgeGraph
 from alma_graph.memory.validation import check_name
 
@@ -76,7 +76,7 @@ def sync_agents(store: GraphStore, config: ALMAConfig) -> None:
 class Context:
     """The services' handle on one open store."""
 
-    def __init__(self, config: ALMAConfig, store: GraphStore, embedder: Embedder, indexes: DerivedIndexes,
+    def __init__(self, config: ALMAConfig, store: GraphStore, embedder: Embedder, indexes: SearchIndexes,
                  knowledge: KnowledgeGraph, events: EventEmitter):
         self.config = config
         self.store = store
@@ -92,7 +92,7 @@ class Context:
         the derived indexes loaded (or rebuilt from the graph)."""
         knowledge = KnowledgeGraph(store, config.extraction, embedder)
         sync_agents(store, config)
-        indexes = DerivedIndexes(store, embedder, Path(config.storage_dir) / "index")
+        indexes = open_indexes(config, store, embedder)
         return cls(config, store, embedder, indexes, knowledge, events)
 
     # -- the one write routine -------------------------------------------------------------------
@@ -106,6 +106,8 @@ class Context:
         with self.store.transaction():
             yield change
             if change.changed:
+                # a server's own indexes change with the graph, in this transaction
+                self.store.memories_changed([r["id"] for r in change.indexed], change.removed, change.rebuild)
                 generation = self.store.bump_generation()
         if generation is None:
             return
@@ -125,7 +127,8 @@ class Context:
     def refresh(self) -> None:
         """Before a read on a shared server: follow other processes' writes."""
         if self.indexes.stale():
-            self.reindex()
+            self.indexes.catch_up()
+            self.knowledge.forget_known_names()
 
     # -- shared checks -------------------------------------------------------------------------
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import ast
 import inspect
+import os
 import re
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -32,12 +34,25 @@ OPTIONAL_ITEM_KEYS = ("session_id", "sequence", "speaker")
 _UNKNOWN_FIELDS = re.compile(r"unknown field\(s\) (\[[^\]]*\])")
 
 
-def open_store(project_id: str, storage_dir: str, recipes: Mapping[str, Any] | None = None) -> ALMA:
-    """A fresh embedded Kuzu store in ``storage_dir`` (with extra named ``recipes``, e.g. an ablation)."""
-    config: dict[str, Any] = {"project_id": project_id, "storage": "kuzu", "storage_dir": storage_dir}
+def open_store(project_id: str, storage_dir: str, storage: str = "kuzu", indexes: str | None = None,
+               recipes: Mapping[str, Any] | None = None) -> ALMA:
+    """A fresh store: embedded Kuzu in ``storage_dir``, or a new project on the Neo4j server
+    named by NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD (a server keeps earlier runs' projects).
+    ``indexes``: ``retrieval.indexes`` (local or server; default: the backend's); extra named
+    ``recipes`` (e.g. an ablation)."""
+    settings: dict[str, Any] = {"project_id": project_id, "storage": storage, "storage_dir": storage_dir}
+    if storage == "neo4j":
+        settings["project_id"] = f"{project_id[:50]}-{uuid.uuid4().hex[:8]}"
+        settings["neo4j"] = {"uri": os.environ.get("NEO4J_URI", "bolt://localhost:7687"),
+                             "user": os.environ.get("NEO4J_USER", "neo4j"), "password": os.environ.get("NEO4J_PASSWORD")}
+    retrieval: dict[str, Any] = {}
+    if indexes is not None:
+        retrieval["indexes"] = indexes
     if recipes:
-        config["retrieval"] = {"recipes": dict(recipes)}
-    return ALMA(config)
+        retrieval["recipes"] = dict(recipes)
+    if retrieval:
+        settings["retrieval"] = retrieval
+    return ALMA(settings)
 
 
 def ablation_recipes(base: str = "hybrid") -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Retrieval on LoCoMo: turn-level recall, NDCG and an ablation over the ranker's recipes.
 
-For each conversation (a fresh embedded Kuzu store in a temporary directory):
+For each conversation (a fresh embedded Kuzu store in a temporary directory, or with
+``--storage neo4j`` a fresh project on a Neo4j server):
 every turn is stored once, through ``add_knowledge_batch``, as one memory
 ``"<speaker>: <text>"`` (plus ``" [shares a photo: <caption>]"`` when the turn
 shares a photo) with the session's date as its timestamp and its ``dia_id`` in
@@ -28,6 +29,7 @@ is read in place, never copied; the results JSON holds ids and numbers, no text.
     .venv/bin/python benchmarks/locomo.py --recipes similarity_only hybrid --limit-questions 20
     .venv/bin/python benchmarks/locomo.py --conversations conv-26 conv-30 --per-question
     .venv/bin/python benchmarks/locomo.py --ablation                # + the default recipe minus each signal
+    NEO4J_URI=... NEO4J_PASSWORD=... .venv/bin/python benchmarks/locomo.py --storage neo4j [--indexes local]
 
 Writes benchmarks/results/locomo.json (or --out).
 """
@@ -324,7 +326,8 @@ def _project_id(conv_id: str) -> str:
 
 def run_conversation(conv: Conversation, recipes: Sequence[str], limit_questions: int | None = None,
                      as_of_last_session: bool = False, verbose: bool = True,
-                     errors: ErrorLog | None = None, custom: dict[str, Any] | None = None) -> dict[str, Any]:
+                     errors: ErrorLog | None = None, storage: str = "kuzu",
+                     indexes: str | None = None, custom: dict[str, Any] | None = None) -> dict[str, Any]:
     """Ingest once, then ask every scored question of every recipe."""
     scored = [q for q in conv.questions if q.excluded is None]
     if limit_questions is not None:
@@ -334,7 +337,7 @@ def run_conversation(conv: Conversation, recipes: Sequence[str], limit_questions
     errors = errors if errors is not None else ErrorLog()
     out: dict[str, Any] = {"records": [], "latency_ms": {r: [] for r in recipes}}
     with tempfile.TemporaryDirectory(prefix="alma-locomo-") as directory:
-        alma = open_store(_project_id(conv.id), directory, custom)
+        alma = open_store(_project_id(conv.id), directory, storage, indexes, custom)
         try:
             items = turn_items(conv)
             started = time.perf_counter()
@@ -447,6 +450,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="pass as_of = the last session's date (when retrieve accepts as_of)")
     parser.add_argument("--per-question", action="store_true",
                         help="also write each question's metrics and evidence ranks (ids only, no text)")
+    parser.add_argument("--storage", choices=["kuzu", "neo4j"], default="kuzu",
+                        help="kuzu (a fresh embedded store per conversation) or neo4j (a fresh project per "
+                             "conversation on the server NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD name)")
+    parser.add_argument("--indexes", choices=["server", "local"], default=None,
+                        help="retrieval.indexes (default: the backend's: local on kuzu, server on neo4j)")
     parser.add_argument("--out", default=None, help="results JSON path (default: benchmarks/results/locomo.json)")
     return parser.parse_args(argv)
 
@@ -476,7 +484,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     started = time.perf_counter()
     for conv in conversations:
         out = run_conversation(conv, recipes, args.limit_questions, args.as_of_last_session, errors=errors,
-                               custom=custom)
+                               storage=args.storage, indexes=args.indexes, custom=custom)
         records += out["records"]
         ingest[conv.id] = out["ingest_s"]
         item_keys = out["item_keys"]
@@ -504,7 +512,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "config": {"data": [str(p) for p in _data_files(args.data)],
                    "conversations": [c.id for c in conversations], "recipes_requested": args.recipes or list(RECIPES),
                    "recipes_run": ran, "recipes_skipped": skipped, "top_k": TOP_K, "agent": AGENT,
-                   "limit_questions": args.limit_questions, "as_of_last_session": args.as_of_last_session,
+                   "limit_questions": args.limit_questions, "storage": args.storage, "indexes": args.indexes, "as_of_last_session": args.as_of_last_session,
                    "categories": {str(k): v for k, v in CATEGORIES.items()}, "api": api_description(item_keys)},
         "data": {"conversations": data,
                  "totals": {"turns": sum(d["turns"] for d in data), "questions": sum(d["questions"] for d in data),

@@ -60,6 +60,8 @@ def test_from_config_opens_a_working_store(tmp_path, monkeypatch, embedder):  # 
     ("alma:\n  retrieval: {weights: {similarty: 0.5}}\n", "did you mean 'similarity'"),
     ("alma:\n  retrieval: {default_top_k: -1}\n", "alma.retrieval.default_top_k"),
     ("alma:\n  embedding_provider: azure\n", "alma.embedding_provider"),
+    ("alma:\n  retrieval: {indexes: remote}\n", "alma.retrieval.indexes"),
+    ("alma:\n  storage: kuzu\n  retrieval: {indexes: server}\n", "'server' needs storage: neo4j"),
     # resolved only when that backend is used (a Kuzu config may name it unset)
     ("alma:\n  storage: neo4j\n  neo4j: {password: '${DEFINITELY_NOT_SET_VAR}'}\n", "DEFINITELY_NOT_SET_VAR is not set"),
     ("alma:\n  agents:\n    'bad name\"': {}\n", "is not allowed"),

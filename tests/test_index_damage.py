@@ -1,5 +1,6 @@
 """Issue #12 items 3 and 4: the vector index file is a cache. Damage means a warning and a
-rebuild from the graph, never a failed open; visibility comes from the graph, not the file."""
+rebuild from the graph, never a failed open; visibility comes from the graph, not the file.
+(Local indexes: the embedded default, and ``retrieval.indexes: local`` on Neo4j.)"""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from alma_graph.indexes.vectors import CATALOG_FILE, INDEX_FILE
 from index_checks import assert_indexes_match_graph
 
 AGENTS = {"alice": {}, "bob": {}}  # no sharing: neither may read the other's memories
+LOCAL = {"indexes": "local"}  # the FAISS file beside the store (on Neo4j an option; the server's own indexes keep no file)
 
 
 def fill(alma) -> None:
@@ -65,7 +67,7 @@ REBUILDS = {"emptied", "truncated", "malformed", "flipped bytes", "deleted", "re
 
 def test_every_kind_of_index_damage_opens_heals_and_keeps_visibility(make_alma, backend, tmp_path, caplog, capsys):
     directory = tmp_path / "store"
-    alma = make_alma(agents=AGENTS, directory=directory)
+    alma = make_alma(agents=AGENTS, directory=directory, retrieval=LOCAL)
     fill(alma)
     assert owners_seen(alma, "alice") == {"alice"} and owners_seen(alma, "bob") == {"bob"}
     MEMORY_IDS[:] = [r["id"] for r in alma.store.memory_texts()]
@@ -76,7 +78,7 @@ def test_every_kind_of_index_damage_opens_heals_and_keeps_visibility(make_alma, 
         damage(index_dir)
         caplog.clear()
         with caplog.at_level(logging.WARNING, logger="alma_graph"):
-            alma = make_alma(agents=AGENTS, directory=directory)  # opens: no exception
+            alma = make_alma(agents=AGENTS, directory=directory, retrieval=LOCAL)  # opens: no exception
         if name in REBUILDS:
             assert "rebuild" in caplog.text, name
         assert_indexes_match_graph(alma)
@@ -91,7 +93,7 @@ def test_every_kind_of_index_damage_opens_heals_and_keeps_visibility(make_alma, 
 
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="alma_graph"):
-        alma = make_alma(agents=AGENTS, directory=directory)
+        alma = make_alma(agents=AGENTS, directory=directory, retrieval=LOCAL)
     assert "rebuild" not in caplog.text  # the healed cache is trusted again
     alma.close()
 
@@ -99,15 +101,15 @@ def test_every_kind_of_index_damage_opens_heals_and_keeps_visibility(make_alma, 
 def test_a_cache_from_another_generation_is_not_trusted(make_alma, backend, tmp_path, caplog):
     """A cache file copied back from before later writes (or from another store) is rebuilt."""
     directory = tmp_path / "store"
-    alma = make_alma(agents=AGENTS, directory=directory)
+    alma = make_alma(agents=AGENTS, directory=directory, retrieval=LOCAL)
     alma.add_knowledge("alice", "payments", "Alice's first payment note")
     alma.close()
     old = (directory / "index" / INDEX_FILE).read_bytes()
-    alma = make_alma(agents=AGENTS, directory=directory)
+    alma = make_alma(agents=AGENTS, directory=directory, retrieval=LOCAL)
     alma.add_knowledge("bob", "payments", "Bob's first payment note")
     alma.close()
     (directory / "index" / INDEX_FILE).write_bytes(old)
     with caplog.at_level(logging.WARNING, logger="alma_graph"):
-        alma = make_alma(agents=AGENTS, directory=directory)
+        alma = make_alma(agents=AGENTS, directory=directory, retrieval=LOCAL)
     assert "rebuild" in caplog.text
     assert assert_indexes_match_graph(alma) == 2

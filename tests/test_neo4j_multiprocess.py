@@ -1,8 +1,9 @@
 """Two application processes on one Neo4j project see each other's writes.
 
-Each process keeps its own FAISS index; it must follow the graph's write
-generation, including when it writes itself right after the other one did
-(its own bump must not hide the other's write).
+With the server's own indexes (the default) both search the same indexes; with
+``retrieval.indexes: local`` each process keeps its own FAISS index and must follow
+the graph's write generation, including when it writes itself right after the
+other one did (its own bump must not hide the other's write).
 """
 
 from __future__ import annotations
@@ -73,11 +74,13 @@ class Worker:
                 self.proc.wait()
 
 
-def test_two_processes_see_each_others_writes_without_a_stale_index(neo4j_server, tmp_path):
+@pytest.mark.parametrize("indexes", ["server", "local"])
+def test_two_processes_see_each_others_writes_without_a_stale_index(neo4j_server, tmp_path, indexes):
     project = f"t{uuid.uuid4().hex[:12]}"
-    neo4j = {"uri": neo4j_server.uri, "user": neo4j_server.user, "password": neo4j_server.password}
-    a = Worker({"storage": "neo4j", "project_id": project, "storage_dir": str(tmp_path / "a"), "neo4j": neo4j})
-    b = Worker({"storage": "neo4j", "project_id": project, "storage_dir": str(tmp_path / "b"), "neo4j": neo4j})
+    settings = {"storage": "neo4j", "project_id": project, "retrieval": {"indexes": indexes},
+                "neo4j": {"uri": neo4j_server.uri, "user": neo4j_server.user, "password": neo4j_server.password}}
+    a = Worker({**settings, "storage_dir": str(tmp_path / "a")})
+    b = Worker({**settings, "storage_dir": str(tmp_path / "b")})
     try:
         a.wait_ready()
         b.wait_ready()

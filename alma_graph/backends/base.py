@@ -155,6 +155,11 @@ class GraphStore(ABC):
             params["id"] = memory_id
             self.run(q.update_memory(list(values)), params)
 
+    def memories_changed(self, written: list[str], removed: list[str], everything: bool = False) -> None:
+        """Inside a write's transaction, after memories were written (created, restored) or
+        removed (archived, merged, erased) — ``everything``: after a bulk import. A server
+        keeps what its own search indexes read in step here; an embedded store has nothing to do."""
+
     def get_memories(self, ids: list[str]) -> list[dict[str, Any]]:
         return self.find_memories(ids=list(ids)) if ids else []
 

@@ -1,10 +1,10 @@
 """A Neo4j server over Bolt: the store for many processes and for Neo4j Browser.
 
 Every domain operation comes from ``GraphStore``; this module only connects,
-runs statements, manages transactions and creates the schema. Many processes
-may share one project here (``shared = True``): each keeps its own FAISS index
-and re-syncs it when the graph's write generation moves (see
-``ALMA._refresh_index``).
+runs statements, manages transactions and creates the schema; the searches on
+the server's own vector and full-text indexes come from ``ServerSearch``. Many
+processes may share one project here (``shared = True``) and follow the graph's
+write generation (see ``Context.refresh``).
 """
 
 from __future__ import annotations
@@ -15,18 +15,20 @@ from contextlib import contextmanager
 from datetime import date, datetime, time, timezone
 from typing import Any
 
-from alma_graph.backends.base import GraphStore
+from alma_graph.backends.neo4j_search import ServerSearch
 from alma_graph.errors import StorageError
 from alma_graph.queries import neo4j as nq
+from alma_graph.queries import neo4j_search as sq
 
 log = logging.getLogger(__name__)
 
 CONNECTION_TIMEOUT_S = 15.0
 RETRY_DELAYS_S = (0.05, 0.1, 0.2, 0.5, 1.0)
+INDEX_WAIT_S = 600  # populating new indexes over a large existing store takes a while
 _PLAIN = (str, int, float, bool, type(None))
 
 
-class Neo4jStore(GraphStore):
+class Neo4jStore(ServerSearch):
     name = "neo4j"
     shared = True
 
@@ -198,16 +200,19 @@ class Neo4jStore(GraphStore):
 
     def _create_schema(self) -> None:
         existing = {row["name"] for row in self.run(nq.SCHEMA_NAMES)}
-        for name, statement in nq.schema_statements().items():
-            if name in existing:
-                continue
+        missing = {name: statement for name, statement in
+                   {**nq.schema_statements(), **sq.search_schema(self.dimension)}.items() if name not in existing}
+        for statement in missing.values():
             try:
                 self.run(statement)
             except StorageError as exc:
                 # Another process opening at the same moment created it first.
                 if "AlreadyExists" not in str(exc):
                     raise
+        if missing:  # new indexes over existing nodes fill in the background: wait for them
+            self.run(sq.AWAIT_INDEXES, {"seconds": INDEX_WAIT_S})
         self._check_schema_version()
+        self._fill_search_text()
 
 
 def _native(value: Any) -> Any:

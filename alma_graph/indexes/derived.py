@@ -81,6 +81,10 @@ class DerivedIndexes:
         self.vectors, self.lexical = self._rebuild_vectors(), self._build_lexical()
         self.generation = generation
 
+    def catch_up(self) -> None:
+        """Another process wrote: this process's copy is rebuilt from the graph."""
+        self.rebuild()
+
     def stale(self) -> bool:
         """On a shared server other processes write too: has the graph moved on?"""
         return self.store.shared and self.store.generation() != self.generation

@@ -109,6 +109,11 @@ class VectorIndex:
     def entry(self, memory_id: str) -> VectorEntry | None:
         return self._entries.get(label_of(memory_id))
 
+    def entries(self, memory_ids: Iterable[str]) -> dict[str, VectorEntry]:
+        """Owner and kind of each listed memory that is in the index."""
+        found = ((i, self._entries.get(label_of(i))) for i in memory_ids)
+        return {i: entry for i, entry in found if entry is not None}
+
     def vector(self, memory_id: str) -> np.ndarray | None:
         label = label_of(memory_id)
         with self._lock:

@@ -17,8 +17,7 @@ from typing import cast
 import numpy as np
 
 from alma_graph.backends.base import GraphStore
-from alma_graph.indexes.lexical import LexicalIndex
-from alma_graph.indexes.vectors import VectorIndex
+from alma_graph.indexes.search import TextSearch, VectorSearch
 from alma_graph.knowledge.graph import KnowledgeGraph
 from alma_graph.retrieval.candidate import Candidate
 from alma_graph.retrieval.recipes import RecipeConfig, SignalName
@@ -55,7 +54,7 @@ class HybridRanker:
         self.generation = generation  # the write generation the indexes reflect (keys the graph matrix)
 
     def rank(self, query: str, vector: np.ndarray, owners_by_kind: dict[str, list[str]], recipe: RecipeConfig,
-             index: VectorIndex, lexical: LexicalIndex, now: datetime,
+             index: VectorSearch, lexical: TextSearch, now: datetime,
              only_ids: set[str] | None = None) -> dict[str, list[Candidate]]:
         """Fused candidates per kind; ``only_ids`` narrows every signal before its top-n
         (scoped retrieval: a workflow's memories)."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from alma_graph.indexes.lexical import LexicalIndex
+from alma_graph.indexes.search import TextSearch
 
 
-def bm25(lexical: LexicalIndex, query: str, owners: set[str], kind: str, n: int,
+def bm25(lexical: TextSearch, query: str, owners: set[str], kind: str, n: int,
          only_ids: set[str] | None) -> list[tuple[str, float]]:
     return lexical.search(query, owners, kind, n, only_ids)

@@ -8,7 +8,7 @@ from datetime import datetime
 import numpy as np
 
 from alma_graph.backends.base import GraphStore
-from alma_graph.indexes.vectors import VectorIndex
+from alma_graph.indexes.search import VectorSearch
 from alma_graph.memory.records import owner_of
 
 
@@ -17,7 +17,7 @@ def in_window(store: GraphStore, window: tuple[datetime, datetime]) -> list[tupl
     return [(r["id"], owner_of(r), r["kind"]) for r in store.memories_between(*window)]
 
 
-def time(window_hits: list[tuple[str, str, str]], vector: np.ndarray, index: VectorIndex, owners: set[str],
+def time(window_hits: list[tuple[str, str, str]], vector: np.ndarray, index: VectorSearch, owners: set[str],
          kind: str, n: int, only_ids: set[str] | None) -> list[tuple[str, float]]:
     ids = [i for i, owner, k in window_hits if k == kind and owner in owners and (only_ids is None or i in only_ids)]
     scores = index.cosines(vector, ids)
