@@ -69,6 +69,9 @@ class RetrievalConfig(_Strict):
     # unrelated memory in the prompt costs tokens and misleads the agent.
     min_similarity: float = Field(default=0.1, ge=-1, le=1)
     max_inheritance_depth: int = Field(default=5, ge=1, le=20)
+    # "int8": embed queries with an int8-quantised MiniLM (faster on a CPU, slightly
+    # different vectors); memories are always embedded exactly.
+    query_embedding: Literal["exact", "int8"] = "exact"
 
 
 class ExtractionConfig(_Strict):

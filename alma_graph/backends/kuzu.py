@@ -113,6 +113,7 @@ class KuzuStore(GraphStore):
         a few rows are cheaper as one statement. Both roll back with the transaction."""
         if len(rows) <= COPY_THRESHOLD:
             return super().create_memories(rows)
+        self.changed_memories(r["id"] for r in rows)
         memory_rows = kq.arrow_memory_table(rows, self.dimension)  # noqa: F841 — COPY finds it by name
         with self._lock:
             try:

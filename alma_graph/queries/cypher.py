@@ -132,7 +132,17 @@ def update_memory(fields: list[str]) -> str:
     return f"MATCH (m:Memory {{id: $id}}) SET {assignments}"
 
 
-GET_MEMORIES = f"MATCH (m:Memory) WHERE m.id IN $ids RETURN {_RETURN_MEMORY}"
+# One key lookup per id (an IN list scans every memory: its cost grows with the store).
+GET_MEMORIES = f"UNWIND $ids AS i MATCH (m:Memory {{id: i}}) WHERE m.project_id = $project_id RETURN {_RETURN_MEMORY}"
+
+# What the ranker and its signals read of every candidate, kept in memory (``indexes.rows``).
+RANKING_FIELDS = ["id", "agent", "kind", "user_id", "archived", "confidence", "feedback", "success",
+                  "success_count", "occurrence_count", "occurred_at", "last_validated", "last_seen",
+                  "last_used_at", "session_id", "sequence"]
+_RETURN_RANKING = ", ".join(f"m.{name} AS {name}" for name in RANKING_FIELDS)
+RANKING_ROWS = (f"UNWIND $ids AS i MATCH (m:Memory {{id: i}}) "
+                f"WHERE m.project_id = $project_id AND m.archived = false RETURN {_RETURN_RANKING}")
+ALL_RANKING_ROWS = f"MATCH (m:Memory) WHERE m.project_id = $project_id AND m.archived = false RETURN {_RETURN_RANKING}"
 
 # Filters a caller may combine; each maps to one fixed predicate. (Kuzu 0.11
 # crashes on "$x IS NULL OR ..." with a null list, so absent filters are omitted.)
@@ -203,7 +213,8 @@ MERGE (n:Entity {key: e.key})
 ON CREATE SET n.project_id = e.project_id, n.name = e.name, n.norm_name = e.norm_name, n.type = e.type
 """
 
-ENTITY_NAMES = "MATCH (n:Entity) WHERE n.project_id = $project_id RETURN n.name AS name, n.type AS type"
+ENTITY_NAMES = ("MATCH (n:Entity) WHERE n.project_id = $project_id "
+                "RETURN n.name AS name, n.type AS type, n.norm_name AS norm_name")
 
 ENTITIES_BY_KEY = """
 MATCH (n:Entity) WHERE n.key IN $keys

@@ -56,19 +56,21 @@ def retrieve(ctx: Context, task: str, agent: str, top_k: int | None = None, user
     owners_by_kind = {kind.value: list(visible) for kind in MemoryKind if kind is not MemoryKind.PREFERENCE}
     if user_id is not None:
         owners_by_kind[MemoryKind.PREFERENCE.value] = [user_owner(user_id)]
-    vector = ctx.embedder.embed(task)
-    ranked = HybridRanker(ctx.store, ctx.knowledge).rank(
+    vector = ctx.embedder.embed_query(task, int8=config.query_embedding == "int8")
+    ranking_rows = ctx.indexes.rows
+    ranked = HybridRanker(ctx.store, ctx.knowledge, ranking_rows).rank(
         task, vector, owners_by_kind, ranker_recipe, ctx.indexes.vectors, ctx.indexes.lexical, now, allowed)
 
-    rows = {r["id"]: r for r in ctx.store.get_memories([c.memory_id for cs in ranked.values() for c in cs])}
-    result = MemorySlice(query=task, agent=agent)
+    # Candidates are scored on the in-memory ranking rows; only the winners are read in full.
+    rows = ranking_rows.get(c.memory_id for cs in ranked.values() for c in cs)
+    chosen: list[tuple[MemoryKind, list]] = []
     ranker = Ranker(config)
     for kind_value, candidates in ranked.items():
         kind = MemoryKind(kind_value)
         scored = []
         for candidate in candidates:
             row = rows.get(candidate.memory_id)
-            if row is None or row["archived"]:
+            if row is None:  # archived or gone since the indexes saw it
                 continue
             # Found by similarity alone and barely similar: unrelated, so not returned.
             # A user's preferences apply broadly and are never dropped.
@@ -78,9 +80,16 @@ def retrieve(ctx: Context, task: str, agent: str, top_k: int | None = None, user
             scored.append((ranker.score(row, candidate.relevance, now, ranker_recipe.factors, candidate.cosine),
                            candidate))
         scored.sort(key=lambda pair: -pair[0].score)
-        for item, candidate in scored[:top_k]:
-            shared_from = visible.get(item.row["agent"]) if kind is not MemoryKind.PREFERENCE else None
-            memory = to_memory(item.row, shared_from=shared_from)
+        chosen.append((kind, scored[:top_k]))
+    full = {r["id"]: r for r in ctx.store.get_memories([c.memory_id for _, best in chosen for _, c in best])}
+    result = MemorySlice(query=task, agent=agent)
+    for kind, best in chosen:
+        for item, candidate in best:
+            row = full.get(candidate.memory_id)
+            if row is None or row["archived"]:
+                continue
+            shared_from = visible.get(row["agent"]) if kind is not MemoryKind.PREFERENCE else None
+            memory = to_memory(row, shared_from=shared_from)
             memory.score, memory.score_breakdown = item.score, item.breakdown
             if explain:
                 memory.explain = {"recipe": recipe or config.recipe,
