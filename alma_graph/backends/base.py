@@ -169,17 +169,22 @@ class GraphStore(ABC):
             self.run(q.update_memory(list(values)), params)
 
     def get_memories(self, ids: list[str]) -> list[dict[str, Any]]:
-        """Full rows of these memories (of this project), by key lookups: the cost follows
-        the number of ids, not the size of the store."""
-        ids = list(dict.fromkeys(ids))
-        return self.run(q.GET_MEMORIES, {"ids": ids, "project_id": self.project_id}) if ids else []
+        """Full rows of these memories (of this project), each once."""
+        return self._memories_by_id(list(dict.fromkeys(ids)), ranking=False)
 
     def ranking_rows(self, ids: list[str] | None = None) -> list[dict[str, Any]]:
         """What the ranker needs of live memories (``queries.cypher.RANKING_FIELDS``): of
         these ids, or of every live memory of the project."""
         if ids is None:
             return self.run(q.ALL_RANKING_ROWS, {"project_id": self.project_id})
-        return self.run(q.RANKING_ROWS, {"ids": list(ids), "project_id": self.project_id}) if ids else []
+        return self._memories_by_id(list(dict.fromkeys(ids)), ranking=True)
+
+    def _memories_by_id(self, ids: list[str], ranking: bool) -> list[dict[str, Any]]:
+        """A key lookup per id, in one statement (a backend whose planner does better
+        another way overrides this)."""
+        if not ids:
+            return []
+        return self.run(q.memories_by_id("unwind", ranking), {"ids": ids, "project_id": self.project_id})
 
     def find_memories(self, with_embedding: bool = False, **filters: Any) -> list[dict[str, Any]]:
         """Memories of this project matching every given filter (see ``MEMORY_FILTERS``)."""

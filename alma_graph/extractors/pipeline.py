@@ -54,9 +54,13 @@ class EntityExtractor:
         return self._nlp
 
     def add_known_names(self, names: Iterable[str] | Mapping[str, str | None]) -> None:
-        """Add names (e.g. Entity nodes created since construction)."""
+        """Add names (e.g. Entity nodes created since construction). A built matcher gets
+        just the new patterns: rebuilding it from every known name cost each write time
+        in proportion to the graph's size."""
+        new = {k: v for k, v in known_table(names).items() if k not in self._known}
         self._known.update(known_table(names))
-        self._matcher = None
+        if self._matcher is not None and new:
+            self._matcher.add("KNOWN", [self.nlp.make_doc(name) for name, _ in new.values()])
 
     def extract(self, text: str, *, speaker: str | None = None) -> Extraction:
         """Entities and relations in `text`.  With `speaker`, "I"/"me" in the

@@ -118,6 +118,11 @@ class Embedder:
             return self.embed_batch([text])[0]
         return _encode_one(text)
 
+    def forget_queries(self) -> None:
+        """Empty the query-vector cache (benchmarks timing the embedding itself)."""
+        with self._queries_lock:
+            self._queries.clear()
+
     def embed_query(self, text: str, int8: bool = False) -> np.ndarray:
         """``embed``, remembered: the vector of a query seen lately costs nothing. ``int8``:
         through the quantised model (``retrieval.query_embedding: int8``); stored memories

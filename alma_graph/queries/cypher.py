@@ -132,16 +132,25 @@ def update_memory(fields: list[str]) -> str:
     return f"MATCH (m:Memory {{id: $id}}) SET {assignments}"
 
 
-# One key lookup per id (an IN list scans every memory: its cost grows with the store).
-GET_MEMORIES = f"UNWIND $ids AS i MATCH (m:Memory {{id: i}}) WHERE m.project_id = $project_id RETURN {_RETURN_MEMORY}"
-
 # What the ranker and its signals read of every candidate, kept in memory (``indexes.rows``).
 RANKING_FIELDS = ["id", "agent", "kind", "user_id", "archived", "confidence", "feedback", "success",
                   "success_count", "occurrence_count", "occurred_at", "last_validated", "last_seen",
                   "last_used_at", "session_id", "sequence"]
 _RETURN_RANKING = ", ".join(f"m.{name} AS {name}" for name in RANKING_FIELDS)
-RANKING_ROWS = (f"UNWIND $ids AS i MATCH (m:Memory {{id: i}}) "
-                f"WHERE m.project_id = $project_id AND m.archived = false RETURN {_RETURN_RANKING}")
+
+
+def memories_by_id(lookup: str, ranking: bool = False) -> str:
+    """Memories of this project by id: full rows, or the ranking fields of live ones.
+    ``lookup``: "one" ($id, a key lookup), "unwind" ($ids, a key lookup each where the
+    planner uses the index: Neo4j) or "in" ($ids, one pass over the ids: Kuzu, whose
+    planner turns UNWIND + MATCH into a join over every memory)."""
+    where = "m.project_id = $project_id" + (" AND m.archived = false" if ranking else "")
+    returns = _RETURN_RANKING if ranking else _RETURN_MEMORY
+    match = {"one": "MATCH (m:Memory {id: $id})", "unwind": "UNWIND $ids AS i MATCH (m:Memory {id: i})",
+             "in": "MATCH (m:Memory) WHERE m.id IN $ids AND"}[lookup]
+    return f"{match} {'' if lookup == 'in' else 'WHERE '}{where} RETURN {returns}"
+
+
 ALL_RANKING_ROWS = f"MATCH (m:Memory) WHERE m.project_id = $project_id AND m.archived = false RETURN {_RETURN_RANKING}"
 
 # Filters a caller may combine; each maps to one fixed predicate. (Kuzu 0.11
