@@ -64,6 +64,7 @@ def _int8_transformer():
     """MiniLM with its linear layers quantised to int8 (per channel, dynamic): ~2.5x faster
     on a CPU, vectors within ~0.98 cosine of the exact ones. For queries only, by choice."""
     global _int8_model
+    exact = _load_model()[0].auto_model  # before taking the lock: loading takes it too
     with _lock:
         if _int8_model is None:
             import copy
@@ -72,7 +73,6 @@ def _int8_transformer():
             import torch
             from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
-            exact = _load_model()[0].auto_model
             with warnings.catch_warnings():  # torch.ao's eager quantisation announces its move to torchao
                 warnings.simplefilter("ignore")
                 _int8_model = quantize_dynamic(copy.deepcopy(exact), {torch.nn.Linear: per_channel_dynamic_qconfig},
