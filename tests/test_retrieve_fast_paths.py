@@ -102,8 +102,15 @@ def test_one_text_embedding_is_the_batch_embedding(embedder):
     assert 0.9 < float(quantised @ batch[0]) < 1.0
 
 
-def test_int8_query_embedding_is_a_config_choice(make_alma):
-    alma = make_alma(retrieval={"query_embedding": "int8"})
+@pytest.mark.parametrize("query_embedding", ["int8", "exact"])
+def test_query_embedding_is_a_config_choice(make_alma, query_embedding):
+    alma = make_alma(retrieval={"query_embedding": query_embedding})
     alma.add_knowledge_batch([{"agent": "ops", "domain": "systems", "fact": f} for f in FACTS])
-    found = alma.retrieve("Where does the auth service keep its sessions?", "ops", top_k=1).domain_knowledge
-    assert [k.fact for k in found] == [FACTS[1]]
+    query = "Where does the auth service keep its sessions?"
+    [found] = alma.retrieve(query, "ops", top_k=1).domain_knowledge
+    assert found.fact == FACTS[1]
+    exact = float(alma.embedder.embed(query) @ alma.embedder.embed(FACTS[1]))
+    if query_embedding == "exact":
+        assert found.score_breakdown["similarity"] == pytest.approx(exact, abs=1e-5)
+    else:
+        assert found.score_breakdown["similarity"] == pytest.approx(exact, abs=0.05)

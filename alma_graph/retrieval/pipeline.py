@@ -37,7 +37,8 @@ def retrieve(ctx: Context, task: str, agent: str, top_k: int | None = None, user
              as_of: datetime | None = None, only_ids: Iterable[str] | None = None) -> MemorySlice:
     """The memories most relevant to ``task`` that ``agent`` may see, top_k per kind."""
     ctx.check_open()
-    load_ms = load_models(spacy=ctx.config.extraction.enabled)  # reported apart from retrieval time
+    int8 = ctx.config.retrieval.query_embedding == "int8"
+    load_ms = load_models(spacy=ctx.config.extraction.enabled, int8=int8)  # reported apart from retrieval time
     started = time.perf_counter()
     config = ctx.config.retrieval
     task = check_text(task, "task", MAX_QUERY_CHARS)
@@ -56,7 +57,7 @@ def retrieve(ctx: Context, task: str, agent: str, top_k: int | None = None, user
     owners_by_kind = {kind.value: list(visible) for kind in MemoryKind if kind is not MemoryKind.PREFERENCE}
     if user_id is not None:
         owners_by_kind[MemoryKind.PREFERENCE.value] = [user_owner(user_id)]
-    vector = ctx.embedder.embed_query(task, int8=config.query_embedding == "int8")
+    vector = ctx.embedder.embed_query(task, int8=int8)
     ranking_rows = ctx.indexes.rows
     ranked = HybridRanker(ctx.store, ctx.knowledge, ranking_rows).rank(
         task, vector, owners_by_kind, ranker_recipe, ctx.indexes.vectors, ctx.indexes.lexical, now, allowed)
