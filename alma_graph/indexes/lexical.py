@@ -129,9 +129,15 @@ class LexicalIndex:
 def _bm25s():
     """bm25s, imported on first use. On import it sets its logger to DEBUG, which printed
     "DEBUG bm25s: Building index ..." at any log level; its records follow the root level instead."""
-    import logging
-
+    global _bm25s_quieted
     import bm25s
 
-    logging.getLogger("bm25s").setLevel(logging.NOTSET)
+    if not _bm25s_quieted:  # setLevel clears every logger's cache: once, not on every search
+        import logging
+
+        logging.getLogger("bm25s").setLevel(logging.NOTSET)
+        _bm25s_quieted = True
     return bm25s
+
+
+_bm25s_quieted = False

@@ -1,9 +1,10 @@
-"""What the ranker reads of every candidate, kept in memory beside the indexes.
+"""What retrieval reads of every candidate, kept in memory beside the indexes.
 
 A retrieve scores up to a few hundred candidates with ALMA's factors (confidence,
-feedback, success counts, times) and finds the session neighbours of its best hits.
-Reading those properties from the graph on every retrieve cost more than the whole
-search; this cache holds them (``queries.cypher.RANKING_FIELDS``) for every live memory.
+feedback, success counts, times), finds the session neighbours of its best hits and
+returns the winners as typed memories. Reading those rows from the graph on every
+retrieve cost more than the whole search; this cache holds them
+(``queries.cypher.RANKING_FIELDS``: every property but the embedding) for every live memory.
 
 It stays right without trusting anyone to report their writes: every memory write of
 the store (``GraphStore.create_memories``, ``update_memory``, ``erase_memories``,

@@ -62,7 +62,7 @@ def retrieve(ctx: Context, task: str, agent: str, top_k: int | None = None, user
     ranked = HybridRanker(ctx.store, ctx.knowledge, ranking_rows).rank(
         task, vector, owners_by_kind, ranker_recipe, ctx.indexes.vectors, ctx.indexes.lexical, now, allowed)
 
-    # Candidates are scored on the in-memory ranking rows; only the winners are read in full.
+    # Candidates' rows come from memory (``indexes.rows``), not from the store.
     rows = ranking_rows.get(c.memory_id for cs in ranked.values() for c in cs)
     chosen: list[tuple[MemoryKind, list]] = []
     ranker = Ranker(config)
@@ -82,13 +82,10 @@ def retrieve(ctx: Context, task: str, agent: str, top_k: int | None = None, user
                            candidate))
         scored.sort(key=lambda pair: -pair[0].score)
         chosen.append((kind, scored[:top_k]))
-    full = {r["id"]: r for r in ctx.store.get_memories([c.memory_id for _, best in chosen for _, c in best])}
     result = MemorySlice(query=task, agent=agent)
     for kind, best in chosen:
         for item, candidate in best:
-            row = full.get(candidate.memory_id)
-            if row is None or row["archived"]:
-                continue
+            row = item.row
             shared_from = visible.get(row["agent"]) if kind is not MemoryKind.PREFERENCE else None
             memory = to_memory(row, shared_from=shared_from)
             memory.score, memory.score_breakdown = item.score, item.breakdown
