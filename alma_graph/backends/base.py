@@ -31,6 +31,9 @@ class GraphStore(ABC):
         self.project_id = project_id
         self.dimension = dimension
         self._lock = threading.RLock()
+        # Memories written since a reader last asked (``take_changed_memories``): the
+        # in-memory ranking rows (``indexes.rows``) re-read just those. None: all of them.
+        self._changed_memories: set[str] | None = set()
 
     # -- primitives each backend implements --------------------------------------
 
@@ -145,12 +148,28 @@ class GraphStore(ABC):
 
     # -- memories ---------------------------------------------------------------------
 
+    def changed_memories(self, ids: Iterable[str] | None) -> None:
+        """Note memories whose properties a write changed (None: any of them may have)."""
+        with self._lock:
+            if ids is None or self._changed_memories is None:
+                self._changed_memories = None
+            else:
+                self._changed_memories.update(ids)
+
+    def take_changed_memories(self) -> set[str] | None:
+        """The memories changed since the last call (None: possibly all), and forget them."""
+        with self._lock:
+            changed, self._changed_memories = self._changed_memories, set()
+            return changed
+
     def create_memories(self, rows: list[dict[str, Any]]) -> None:
         if rows:
+            self.changed_memories(r["id"] for r in rows)
             self.run(self._create_memories_query(), {"rows": rows})
 
     def update_memory(self, memory_id: str, values: dict[str, Any]) -> None:
         if values:
+            self.changed_memories([memory_id])
             params = {f"v_{name}": value for name, value in values.items()}
             params["id"] = memory_id
             self.run(q.update_memory(list(values)), params)
@@ -161,7 +180,22 @@ class GraphStore(ABC):
         keeps what its own search indexes read in step here; an embedded store has nothing to do."""
 
     def get_memories(self, ids: list[str]) -> list[dict[str, Any]]:
-        return self.find_memories(ids=list(ids)) if ids else []
+        """Full rows of these memories (of this project), each once."""
+        return self._memories_by_id(list(dict.fromkeys(ids)), ranking=False)
+
+    def ranking_rows(self, ids: list[str] | None = None) -> list[dict[str, Any]]:
+        """What the ranker needs of live memories (``queries.cypher.RANKING_FIELDS``): of
+        these ids, or of every live memory of the project."""
+        if ids is None:
+            return self.run(q.ALL_RANKING_ROWS, {"project_id": self.project_id})
+        return self._memories_by_id(list(dict.fromkeys(ids)), ranking=True)
+
+    def _memories_by_id(self, ids: list[str], ranking: bool) -> list[dict[str, Any]]:
+        """A key lookup per id, in one statement (a backend whose planner does better
+        another way overrides this)."""
+        if not ids:
+            return []
+        return self.run(q.memories_by_id("unwind", ranking), {"ids": ids, "project_id": self.project_id})
 
     def find_memories(self, with_embedding: bool = False, **filters: Any) -> list[dict[str, Any]]:
         """Memories of this project matching every given filter (see ``MEMORY_FILTERS``)."""
@@ -345,6 +379,7 @@ class GraphStore(ABC):
         concept_keys = sorted({r["key"] for r in self.concepts_of(ids)})
         entity_keys = {r["key"] for r in self.entities_mentioned_by(ids)}
         entity_keys |= {r[end] for r in facts for end in ("subject", "object")}
+        self.changed_memories(ids)
         task_keys = [r["key"] for r in self.run(qa.TASKS_OF_MEMORIES, {"ids": ids})]
         self.run(qa.DELETE_FACTS_OF_MEMORIES, {"ids": ids})
         self.run(qa.DELETE_MEMORIES, {"ids": ids})
@@ -395,6 +430,8 @@ class GraphStore(ABC):
     def upsert_nodes(self, node: Node, rows: list[dict[str, Any]]) -> None:
         """MERGE by key. A null property is left out of the SET (Kuzu cannot type a
         column that is null in every row), so rows are grouped by which ones they set."""
+        if node is Node.MEMORY:
+            self.changed_memories(r["id"] for r in rows if r.get("id"))
         for names, group in _by_present(rows).items():
             self.run(q.upsert_nodes(node, list(names)), {"rows": group})
 

@@ -20,6 +20,7 @@ from alma_graph.backends.base import GraphStore
 from alma_graph.indexes.cache import load_vectors, save_vectors
 from alma_graph.indexes.embeddings import Embedder
 from alma_graph.indexes.lexical import LexicalIndex
+from alma_graph.indexes.rows import RankingRows
 from alma_graph.indexes.vectors import VectorEntry, VectorIndex
 from alma_graph.memory.records import owner_of
 
@@ -38,7 +39,7 @@ def _entries(rows: list[dict[str, Any]]) -> list[VectorEntry]:
 
 
 class DerivedIndexes:
-    """The vector and BM25 indexes, and the write generation they reflect."""
+    """The vector and BM25 indexes, the ranking rows, and the write generation they reflect."""
 
     def __init__(self, store: GraphStore, embedder: Embedder, directory: Path):
         self.store = store
@@ -53,6 +54,7 @@ class DerivedIndexes:
         self.vectors: VectorIndex = vectors
         self.generation: int = generation
         self.lexical: LexicalIndex = self._build_lexical()
+        self.rows = RankingRows(store)
 
     def _rebuild_vectors(self) -> VectorIndex:
         index = VectorIndex(self.embedder.dimension)
@@ -79,6 +81,7 @@ class DerivedIndexes:
         """Both indexes again from the graph (after a bulk import or another process's writes)."""
         generation = self.store.generation()
         self.vectors, self.lexical = self._rebuild_vectors(), self._build_lexical()
+        self.rows.clear()
         self.generation = generation
 
     def catch_up(self) -> None:

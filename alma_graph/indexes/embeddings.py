@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from typing import Sequence
 
 import numpy as np
@@ -56,14 +57,89 @@ def _load_model():
     return _model
 
 
+_int8_model = None
+
+
+def _int8_transformer():
+    """MiniLM with its linear layers quantised to int8 (per channel, dynamic): ~2.5x faster
+    on a CPU, vectors within ~0.98 cosine of the exact ones. For queries only, by choice."""
+    global _int8_model
+    exact = _load_model()[0].auto_model  # before taking the lock: loading takes it too
+    with _lock:
+        if _int8_model is None:
+            import copy
+            import warnings
+
+            import torch
+            from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+            with warnings.catch_warnings():  # torch.ao's eager quantisation announces its move to torchao
+                warnings.simplefilter("ignore")
+                _int8_model = quantize_dynamic(copy.deepcopy(exact), {torch.nn.Linear: per_channel_dynamic_qconfig},
+                                               dtype=torch.qint8)
+    return _int8_model
+
+
+def _encode_one(text: str, int8: bool = False) -> np.ndarray:
+    """One text through the model without ``SentenceTransformer.encode``'s batching
+    machinery (sorting, padding, progress, device moves): the same mean-pooled, normalised
+    vector, in about two thirds of the time of a one-text ``encode`` call."""
+    import torch
+
+    model = _load_model()
+    transformer = model[0]
+    tokenizer = transformer.tokenizer
+    with torch.inference_mode():
+        encoded = tokenizer([text], return_tensors="pt", truncation=True, max_length=model.max_seq_length)
+        network = _int8_transformer() if int8 else transformer.auto_model
+        tokens = network(**encoded).last_hidden_state
+        mask = encoded["attention_mask"].unsqueeze(-1).to(tokens.dtype)
+        pooled = (tokens * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+        vector = torch.nn.functional.normalize(pooled, p=2, dim=1)[0]
+    return vector.numpy().astype(np.float32, copy=False)
+
+
 class Embedder:
-    """Unit-length float32 vectors, so inner product is cosine similarity."""
+    """Unit-length float32 vectors, so inner product is cosine similarity.
+
+    Queries repeat (an agent asks the same thing at every step), so the last
+    ``QUERY_CACHE`` query vectors are kept."""
 
     dimension = DIMENSION
     name = MODEL_NAME
+    QUERY_CACHE = 2048
+
+    def __init__(self) -> None:
+        self._queries: OrderedDict[tuple[str, bool], np.ndarray] = OrderedDict()
+        self._queries_lock = threading.Lock()
 
     def embed(self, text: str) -> np.ndarray:
-        return self.embed_batch([text])[0]
+        if not isinstance(text, str) or not text:
+            return self.embed_batch([text])[0]
+        return _encode_one(text)
+
+    def forget_queries(self) -> None:
+        """Empty the query-vector cache (benchmarks timing the embedding itself)."""
+        with self._queries_lock:
+            self._queries.clear()
+
+    def embed_query(self, text: str, int8: bool = False) -> np.ndarray:
+        """``embed``, remembered: the vector of a query seen lately costs nothing. ``int8``:
+        through the quantised model (``retrieval.query_embedding: int8``); stored memories
+        are always embedded exactly."""
+        key = (text, int8)
+        with self._queries_lock:
+            vector = self._queries.get(key)
+            if vector is not None:
+                self._queries.move_to_end(key)
+                return vector
+        vector = _encode_one(text, int8) if text else self.embed(text)
+        vector.setflags(write=False)  # shared between callers
+        with self._queries_lock:
+            self._queries[key] = vector
+            if len(self._queries) > self.QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return vector
 
     def embed_batch(self, texts: Sequence[str], batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
         if not texts:

@@ -35,6 +35,7 @@ class LexicalIndex:
         self._order: list[_Doc] = []
         self._dirty = True
         self._stemmer = None
+        self._masks: dict[tuple[frozenset[str], str], tuple[np.ndarray, int]] = {}  # until the next rebuild
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -85,7 +86,21 @@ class LexicalIndex:
         # owner and kind per document, so a visibility mask is one vectorised comparison
         self._owners = np.array([d.entry.owner for d in self._order], dtype=object)
         self._kinds = np.array([d.entry.kind for d in self._order], dtype=object)
+        self._masks = {}
         self._dirty = False
+
+    def _visible(self, owners: set[str], kind: str) -> tuple[np.ndarray, int]:
+        """(float32 weight mask, how many) of the documents of ``kind`` that ``owners`` hold
+        (kept: computing it compares every document, on every search)."""
+        key = (frozenset(owners), kind)
+        cached = self._masks.get(key)
+        if cached is None:
+            visible = (self._kinds == kind) & np.isin(self._owners, list(owners))
+            cached = (visible.astype(np.float32), int(visible.sum()))
+            if len(self._masks) > 256:
+                self._masks.clear()
+            self._masks[key] = cached
+        return cached
 
     def search(self, query: str, owners: set[str], kind: str, n: int,
                only_ids: set[str] | None = None) -> list[tuple[str, float]]:
@@ -95,12 +110,11 @@ class LexicalIndex:
             self._ensure_built()
             if self._retriever is None:
                 return []
-            visible = (self._kinds == kind) & np.isin(self._owners, list(owners))
+            mask, allowed = self._visible(owners, kind)
             if only_ids is not None:
-                visible &= np.fromiter((d.entry.memory_id in only_ids for d in self._order), dtype=bool,
-                                       count=len(self._order))
-            mask = visible.astype(np.float32)
-            allowed = int(mask.sum())
+                mask = mask * np.fromiter((d.entry.memory_id in only_ids for d in self._order), dtype=np.float32,
+                                          count=len(self._order))
+                allowed = int(mask.sum())
             if allowed == 0:
                 return []
             tokens = self._tokenize([query], False)
@@ -115,9 +129,15 @@ class LexicalIndex:
 def _bm25s():
     """bm25s, imported on first use. On import it sets its logger to DEBUG, which printed
     "DEBUG bm25s: Building index ..." at any log level; its records follow the root level instead."""
-    import logging
-
+    global _bm25s_quieted
     import bm25s
 
-    logging.getLogger("bm25s").setLevel(logging.NOTSET)
+    if not _bm25s_quieted:  # setLevel clears every logger's cache: once, not on every search
+        import logging
+
+        logging.getLogger("bm25s").setLevel(logging.NOTSET)
+        _bm25s_quieted = True
     return bm25s
+
+
+_bm25s_quieted = False

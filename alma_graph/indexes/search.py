@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from alma_graph.indexes.rows import RankingRows
 from alma_graph.indexes.vectors import VectorEntry
 
 
@@ -47,6 +48,7 @@ class SearchIndexes(Protocol):
     """The indexes of one open store, tagged with the write generation they reflect."""
 
     generation: int
+    rows: RankingRows
 
     @property
     def vectors(self) -> VectorSearch: ...

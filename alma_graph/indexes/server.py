@@ -29,6 +29,7 @@ import numpy as np
 
 from alma_graph.backends.neo4j_search import ServerSearch
 from alma_graph.indexes.embeddings import Embedder
+from alma_graph.indexes.rows import RankingRows
 from alma_graph.indexes.vectors import VectorEntry
 from alma_graph.memory.records import owner_of, user_owner
 from alma_graph.models import MemoryKind
@@ -192,6 +193,7 @@ class ServerIndexes:
         self.generation: int = store.generation()
         self.vectors = ServerVectorIndex(store)
         self.lexical = ServerLexicalIndex(store)
+        self.rows = RankingRows(store)
 
     def rebuild(self) -> None:
         """Vectors for memories stored without one, and every memory's search text again."""
@@ -207,8 +209,10 @@ class ServerIndexes:
         self.catch_up()
 
     def catch_up(self) -> None:
-        """Other processes wrote: the server's indexes already hold it; forget the count."""
+        """Other processes wrote: the server's indexes already hold it; forget the count,
+        and the ranking rows (their writes are not in this process's list of changed ids)."""
         self.generation = self.store.generation()
+        self.rows.clear()
         self._changed()
 
     def stale(self) -> bool:

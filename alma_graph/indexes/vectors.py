@@ -46,6 +46,9 @@ class VectorIndex:
         self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
         self._entries: dict[int, VectorEntry] = {}
         self._by_owner_kind: dict[tuple[str, str], set[int]] = {}
+        # FAISS ID selectors per (owners, kind), until the next add or remove: building one
+        # walks every visible label, work that grew with the store on every search.
+        self._selectors: dict[tuple[frozenset[str], str], tuple[int, object]] = {}
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
@@ -61,6 +64,7 @@ class VectorIndex:
         labels = np.array([label_of(e.memory_id) for e in entries], dtype=np.int64)
         with self._lock:
             self.remove(e.memory_id for e in entries)  # re-adding replaces
+            self._selectors.clear()
             self._index.add_with_ids(vectors, labels)
             for label, entry in zip(labels.tolist(), entries):
                 self._entries[label] = entry
@@ -72,6 +76,7 @@ class VectorIndex:
             if not labels:
                 return
             self._index.remove_ids(np.array(labels, dtype=np.int64))  # type: ignore[arg-type]  # SWIG accepts arrays
+            self._selectors.clear()
             for label in labels:
                 entry = self._entries.pop(label)
                 self._by_owner_kind[(entry.owner, entry.kind)].discard(label)
@@ -81,13 +86,15 @@ class VectorIndex:
         """The k nearest memories of ``kind`` among those ``owners`` hold (and, when given,
         among ``only_ids``), as (id, cosine)."""
         with self._lock:
-            allowed = [label for owner in owners for label in self._by_owner_kind.get((owner, kind), ())]
-            if only_ids is not None:
-                allowed = [label for label in allowed if self._entries[label].memory_id in only_ids]
-            if not allowed or k <= 0:
+            if only_ids is None:
+                count, selector = self._selector(frozenset(owners), kind)
+            else:
+                allowed = [label for owner in owners for label in self._by_owner_kind.get((owner, kind), ())
+                           if self._entries[label].memory_id in only_ids]
+                count, selector = len(allowed), self._faiss.IDSelectorBatch(np.array(allowed, dtype=np.int64))
+            if not count or k <= 0:
                 return []
-            k = min(k, len(allowed))
-            selector = self._faiss.IDSelectorBatch(np.array(allowed, dtype=np.int64))
+            k = min(k, count)
             params = self._faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]  # SWIG keyword
             query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, self.dimension)
             scores, labels = self._index.search(query, k, params=params)
@@ -96,6 +103,17 @@ class VectorIndex:
                 for label, score in zip(labels[0].tolist(), scores[0].tolist())
                 if label != -1
             ]
+
+    def _selector(self, owners: frozenset[str], kind: str) -> tuple[int, object]:
+        """(how many, FAISS selector) of the labels of ``kind`` that ``owners`` hold."""
+        cached = self._selectors.get((owners, kind))
+        if cached is None:
+            allowed = [label for owner in owners for label in self._by_owner_kind.get((owner, kind), ())]
+            cached = (len(allowed), self._faiss.IDSelectorBatch(np.array(allowed, dtype=np.int64)))
+            if len(self._selectors) > 256:  # many distinct readers: keep the memory bounded
+                self._selectors.clear()
+            self._selectors[(owners, kind)] = cached
+        return cached
 
     def cosines(self, vector: np.ndarray, memory_ids: Iterable[str]) -> dict[str, float]:
         """Cosine of the query with each listed memory that is in the index."""

@@ -25,6 +25,7 @@ from alma_graph.config import ExtractionConfig
 from alma_graph.errors import EntityNotFoundError
 from alma_graph.graph_model import Edge
 from alma_graph.knowledge.concepts import ConceptGraph, Embeds
+from alma_graph.knowledge.names import NameMatcher
 from alma_graph.models import MemoryKind
 from alma_graph.memory.validation import check_number, check_text, shown
 from alma_graph.memory.records import utcnow
@@ -88,6 +89,7 @@ class KnowledgeGraph:
         self.config = config
         self.concepts = ConceptGraph(store, config, embedder)
         self._extractor = None
+        self._names: NameMatcher | None = None  # the entity names a query can name
         self._lock = threading.Lock()
 
     @property
@@ -105,6 +107,7 @@ class KnowledgeGraph:
         """Drop the extractor so it is primed again from the graph's entities on next use."""
         with self._lock:
             self._extractor = None
+            self._names = None
         self.concepts.forget()
 
     def entity_key(self, norm_name: str) -> str:
@@ -133,6 +136,8 @@ class KnowledgeGraph:
         self._add_facts(facts)
         if entities and self._extractor is not None:
             self._extractor.add_known_names({e["name"]: e["type"] for e in entities.values()})
+        if entities and self._names is not None:
+            self._names.add({e["norm_name"]: e["name"] for e in entities.values()})
 
     def _graph_of(self, rows: list[dict[str, Any]], extractions: list) -> tuple[dict[str, dict[str, Any]], list, list]:
         """What the extractions add to the graph: entity rows by key, (memory, entity) mentions,
@@ -302,13 +307,22 @@ class KnowledgeGraph:
 
     # -- for retrieval ----------------------------------------------------------------------
 
+    @property
+    def names(self) -> NameMatcher:
+        """The project's entity names, for finding them in queries (loaded on first use)."""
+        with self._lock:
+            if self._names is None:
+                names = NameMatcher(self.config.aliases)
+                names.add({row["norm_name"]: row["name"] for row in self.store.entity_names() if row["norm_name"]})
+                self._names = names
+            return self._names
+
     def query_entities(self, text: str) -> dict[str, str]:
-        """Entities of the graph recognised in a query (NER, fallback names and known-name
-        matching), as key -> name."""
+        """Entities of the graph a query names, as key -> name: its n-grams looked up among
+        the graph's entity names (``knowledge.names``; no parse of the query)."""
         if not self.config.enabled:
             return {}
-        extraction = self.extractor.extract(text)
-        keys = [self.entity_key(e.norm_name) for e in extraction.entities]
+        keys = [self.entity_key(norm) for norm in self.names.find(text)]
         return {row["key"]: row["name"] for row in self.store.entities(keys)}
 
 

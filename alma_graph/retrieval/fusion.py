@@ -18,6 +18,7 @@ import numpy as np
 
 from alma_graph.backends.base import GraphStore
 from alma_graph.indexes.search import TextSearch, VectorSearch
+from alma_graph.indexes.rows import RankingRows
 from alma_graph.knowledge.graph import KnowledgeGraph
 from alma_graph.retrieval.candidate import Candidate
 from alma_graph.retrieval.recipes import RecipeConfig, SignalName
@@ -48,9 +49,10 @@ def fuse(lists: dict[str, list[tuple[str, float]]], recipe: RecipeConfig) -> dic
 
 
 class HybridRanker:
-    def __init__(self, store: GraphStore, knowledge: KnowledgeGraph, generation: int | None = None):
+    def __init__(self, store: GraphStore, knowledge: KnowledgeGraph, rows: RankingRows, generation: int | None = None):
         self.store = store
         self.knowledge = knowledge
+        self.rows = rows
         self.generation = generation  # the write generation the indexes reflect (keys the graph matrix)
 
     def rank(self, query: str, vector: np.ndarray, owners_by_kind: dict[str, list[str]], recipe: RecipeConfig,
@@ -82,7 +84,7 @@ class HybridRanker:
                 lists["time"] = time(window_hits, vector, index, owner_set, kind, signals["time"].n, only_ids)
             fused = fuse(lists, recipe)
             if "neighbors" in signals and fused:
-                near = neighbors(self.store, fused, owner_set, kind, recipe)
+                near = neighbors(self.rows, fused, owner_set, kind, recipe)
                 lists["neighbors"] = [(i, s) for i, s in near if only_ids is None or i in only_ids]
                 fused = fuse(lists, recipe)
             for memory_id, candidate in fused.items():

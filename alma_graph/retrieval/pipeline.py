@@ -37,7 +37,8 @@ def retrieve(ctx: Context, task: str, agent: str, top_k: int | None = None, user
              as_of: datetime | None = None, only_ids: Iterable[str] | None = None) -> MemorySlice:
     """The memories most relevant to ``task`` that ``agent`` may see, top_k per kind."""
     ctx.check_open()
-    load_ms = load_models(spacy=ctx.config.extraction.enabled)  # reported apart from retrieval time
+    int8 = ctx.config.retrieval.query_embedding == "int8"
+    load_ms = load_models(spacy=ctx.config.extraction.enabled, int8=int8)  # reported apart from retrieval time
     started = time.perf_counter()
     config = ctx.config.retrieval
     task = check_text(task, "task", MAX_QUERY_CHARS)
@@ -56,19 +57,21 @@ def retrieve(ctx: Context, task: str, agent: str, top_k: int | None = None, user
     owners_by_kind = {kind.value: list(visible) for kind in MemoryKind if kind is not MemoryKind.PREFERENCE}
     if user_id is not None:
         owners_by_kind[MemoryKind.PREFERENCE.value] = [user_owner(user_id)]
-    vector = ctx.embedder.embed(task)
-    ranked = HybridRanker(ctx.store, ctx.knowledge, ctx.indexes.generation).rank(
+    vector = ctx.embedder.embed_query(task, int8=int8)
+    ranking_rows = ctx.indexes.rows
+    ranked = HybridRanker(ctx.store, ctx.knowledge, ranking_rows, ctx.indexes.generation).rank(
         task, vector, owners_by_kind, ranker_recipe, ctx.indexes.vectors, ctx.indexes.lexical, now, allowed)
 
-    rows = {r["id"]: r for r in ctx.store.get_memories([c.memory_id for cs in ranked.values() for c in cs])}
-    result = MemorySlice(query=task, agent=agent)
+    # Candidates' rows come from memory (``indexes.rows``), not from the store.
+    rows = ranking_rows.get(c.memory_id for cs in ranked.values() for c in cs)
+    chosen: list[tuple[MemoryKind, list]] = []
     ranker = Ranker(config)
     for kind_value, candidates in ranked.items():
         kind = MemoryKind(kind_value)
         scored = []
         for candidate in candidates:
             row = rows.get(candidate.memory_id)
-            if row is None or row["archived"]:
+            if row is None:  # archived or gone since the indexes saw it
                 continue
             # Found by similarity alone and barely similar: unrelated, so not returned.
             # A user's preferences apply broadly and are never dropped.
@@ -78,9 +81,13 @@ def retrieve(ctx: Context, task: str, agent: str, top_k: int | None = None, user
             scored.append((ranker.score(row, candidate.relevance, now, ranker_recipe.factors, candidate.cosine),
                            candidate))
         scored.sort(key=lambda pair: -pair[0].score)
-        for item, candidate in scored[:top_k]:
-            shared_from = visible.get(item.row["agent"]) if kind is not MemoryKind.PREFERENCE else None
-            memory = to_memory(item.row, shared_from=shared_from)
+        chosen.append((kind, scored[:top_k]))
+    result = MemorySlice(query=task, agent=agent)
+    for kind, best in chosen:
+        for item, candidate in best:
+            row = item.row
+            shared_from = visible.get(row["agent"]) if kind is not MemoryKind.PREFERENCE else None
+            memory = to_memory(row, shared_from=shared_from)
             memory.score, memory.score_breakdown = item.score, item.breakdown
             if explain:
                 memory.explain = {"recipe": recipe or config.recipe,

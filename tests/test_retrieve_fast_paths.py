@@ -1,0 +1,116 @@
+"""The retrieve fast paths give the answers the slow ones gave.
+
+- the ranking rows kept in memory (``indexes.rows``) follow every write: feedback,
+  forget and restore, learning that reinforces a heuristic, an update;
+- a query's entity names are found by lookup (``knowledge.names``) as the extractor
+  would find them, without its false friends ("will" for a known "Will");
+- the one-text embedding is the batch embedding; the query cache and the int8 option.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from alma_graph.knowledge.names import NameMatcher
+
+FACTS = [
+    "The billing job retries failed calls to Kafka behind a circuit breaker.",
+    "The auth service stores sessions in Redis in the EU region.",
+    "The search index is deployed with Terraform during nightly batches.",
+]
+
+
+def _by_fact(result):
+    return {k.fact: k for k in result.domain_knowledge}
+
+
+def test_feedback_forget_and_restore_show_in_the_next_retrieve(alma):
+    added = alma.add_knowledge_batch([{"agent": "ops", "domain": "systems", "fact": f} for f in FACTS])
+    target = added[1]
+    query = "Where does the auth service keep its sessions?"
+    before = _by_fact(alma.retrieve(query, "ops", top_k=3))[target.fact]
+    assert before.score_breakdown["feedback"] == 0.0
+
+    alma.record_feedback(target.id, "positive", "ops")
+    after = _by_fact(alma.retrieve(query, "ops", top_k=3))[target.fact]
+    stored = alma.get(target.id, "ops")
+    assert after.score_breakdown["feedback"] > 0
+    assert after.score > before.score
+    assert stored.id == after.id
+
+    assert alma.forget(agent="ops", memory_ids=[target.id]) == 1
+    assert target.fact not in _by_fact(alma.retrieve(query, "ops", top_k=3))
+    assert alma.restore([target.id]) == 1
+    assert target.fact in _by_fact(alma.retrieve(query, "ops", top_k=3))
+
+
+def test_reinforced_heuristic_counts_show_in_its_score(alma):
+    for _ in range(3):
+        alma.learn("dev", "Deploy the billing job", True, "Blue-green deploy with a smoke test")
+    [heuristic] = alma.retrieve("How do I deploy the billing job?", "dev", top_k=5).heuristics
+    first = heuristic.occurrence_count
+    alma.learn("dev", "Deploy the billing job", False, "Blue-green deploy with a smoke test")
+    [again] = alma.retrieve("How do I deploy the billing job?", "dev", top_k=5).heuristics
+    assert again.id == heuristic.id
+    assert again.occurrence_count == first + 1
+    assert again.score_breakdown["success_rate"] == pytest.approx(first / (first + 1))
+
+
+def test_an_updated_memory_is_retrieved_as_its_new_version(alma):
+    [old] = alma.add_knowledge_batch([{"agent": "ops", "domain": "systems", "fact": FACTS[0]}])
+    new = alma.update(old.id, "ops", text="The billing job retries failed calls to RabbitMQ behind a circuit breaker.")
+    found = alma.retrieve("What does the billing job retry calls to?", "ops", top_k=3).domain_knowledge
+    assert [k.id for k in found] == [new.id]
+
+
+def test_query_entities_are_found_as_the_extractor_finds_them(alma):
+    alma.add_knowledge_batch([
+        {"agent": "chat", "domain": "chat", "fact": "Caroline: I moved to Sweden with Will last May.",
+         "speaker": "Caroline"},
+        {"agent": "chat", "domain": "chat", "fact": "Melanie: We run PostgreSQL 15 on the blue-green cluster.",
+         "speaker": "Melanie"},
+    ])
+    knowledge = alma.context.knowledge
+    for query in ("What did Caroline's friend say about Sweden?", "Who will visit Sweden?",
+                  "Which PostgreSQL 15 setup does melanie run?", "what about WILL and caroline?"):
+        slow = knowledge.extractor.extract(query)
+        slow_keys = {knowledge.entity_key(e.norm_name) for e in slow.entities}
+        expected = {row["key"] for row in alma.store.entities(sorted(slow_keys))}
+        assert set(knowledge.query_entities(query)) == expected, query
+    names = set(knowledge.query_entities("Who will visit Sweden?").values())
+    assert "Will" not in names and "Sweden" in names
+
+
+def test_name_matcher_takes_the_longest_name_and_aliases():
+    matcher = NameMatcher(aliases={"Mel": "Melanie"})
+    matcher.add({"acme": "Acme", "acme corp": "Acme Corp", "melanie": "Melanie", "vue.js": "Vue.js"})
+    assert matcher.find("Did Acme Corp's team move to Vue.js?") == {"acme corp": "Acme Corp", "vue.js": "Vue.js"}
+    assert matcher.find("Ask Mel about it") == {"melanie": "Melanie"}
+    assert matcher.find("nothing known here") == {}
+
+
+def test_one_text_embedding_is_the_batch_embedding(embedder):
+    texts = ["Why does the billing job fail when Kafka lags behind?", "Caroline: I went to a LGBTQ support group."]
+    batch = embedder.embed_batch(texts)
+    single = np.stack([embedder.embed(t) for t in texts])
+    assert np.abs(batch - single).max() < 1e-5
+    query = embedder.embed_query(texts[0])
+    assert embedder.embed_query(texts[0]) is query  # remembered
+    assert not query.flags.writeable
+    quantised = embedder.embed_query(texts[0], int8=True)
+    assert 0.9 < float(quantised @ batch[0]) < 1.0
+
+
+@pytest.mark.parametrize("query_embedding", ["int8", "exact"])
+def test_query_embedding_is_a_config_choice(make_alma, query_embedding):
+    alma = make_alma(retrieval={"query_embedding": query_embedding})
+    alma.add_knowledge_batch([{"agent": "ops", "domain": "systems", "fact": f} for f in FACTS])
+    query = "Where does the auth service keep its sessions?"
+    [found] = alma.retrieve(query, "ops", top_k=1).domain_knowledge
+    assert found.fact == FACTS[1]
+    exact = float(alma.embedder.embed(query) @ alma.embedder.embed(FACTS[1]))
+    if query_embedding == "exact":
+        assert found.score_breakdown["similarity"] == pytest.approx(exact, abs=1e-5)
+    else:
+        assert found.score_breakdown["similarity"] == pytest.approx(exact, abs=0.05)
