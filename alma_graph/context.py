@@ -32,6 +32,7 @@ from alma_graph.indexes.choice import open_indexes
 from alma_graph.indexes.search import SearchIndexes
 from alma_graph.knowledge.graph import KnowledgeGraph
 from alma_graph.memory.validation import check_name
+from alma_graph.retrieval.signals import graph_matrix
 
 
 @dataclass
@@ -117,6 +118,7 @@ class Context:
         self.indexes.remove(change.removed)
         self.indexes.add(change.indexed)
         self.indexes.generation = generation
+        graph_matrix.note_write(self.store, generation, [r["id"] for r in change.indexed], bool(change.removed))
 
     def reindex(self) -> None:
         """Everything derived from the graph again: both indexes and the entity names the

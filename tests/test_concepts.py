@@ -86,13 +86,50 @@ def test_erasing_a_memory_takes_the_concepts_only_it_named(alma):
 def test_the_graph_matrix_is_built_once_per_write_generation(alma):
     chat(alma)
     alma.retrieve("pottery class", "chat", recipe="hybrid")
-    first = graph_matrix._cache[alma.store]
+    first = graph_matrix._cache[alma.store].matrix
     alma.retrieve("camping trip", "chat", recipe="hybrid")
-    assert graph_matrix._cache[alma.store] is first
+    assert graph_matrix._cache[alma.store].matrix is first
     [new] = chat(alma, turns=[("Ann", "I repaired the lighthouse lamp.")])
     result = alma.retrieve("lighthouse lamp", "chat", top_k=1, recipe="dense_bm25_graph", explain=True)
-    assert graph_matrix._cache[alma.store] is not first
+    assert graph_matrix._cache[alma.store].matrix is not first
     assert result.domain_knowledge[0].id == new.id and "graph" in result.domain_knowledge[0].explain["signals"]
+
+
+def _shape(matrix):
+    """A matrix as comparable data: labels, node types, owners and kinds, and every weighted edge."""
+    coo = matrix.adjacency.tocoo()
+    owners = {code: name for name, code in matrix.owners.items()}
+    kinds = {code: name for name, code in matrix.kinds.items()}
+    edges = sorted((matrix.labels[a], matrix.labels[b], round(float(w), 5)) for a, b, w in zip(coo.row, coo.col, coo.data))
+    return (sorted(zip(matrix.labels, matrix.node_type.tolist())), edges, sorted(matrix.lookup),
+            sorted((m, owners[matrix.owner[i]], kinds[matrix.kind[i]]) for i, m in enumerate(matrix.memory_ids)))
+
+
+def test_after_adding_memories_the_grown_matrix_equals_one_built_from_scratch(alma):
+    chat(alma)
+    alma.retrieve("pottery class", "chat", recipe="hybrid")
+    first = graph_matrix._cache[alma.store]
+    whole_reads = []
+    read_whole = alma.store.live_graph
+    alma.store.live_graph = lambda: whole_reads.append(1) or read_whole()
+    chat(alma, turns=[("Ann", "I repaired the lighthouse lamp after the pottery workshop."),
+                      ("Ben", "The charity race raised money for the adoption agency.")])
+    alma.learn("chat", "Book the pottery kiln early", True, "Reserve the kiln a week ahead")
+    alma.retrieve("lighthouse lamp", "chat", recipe="hybrid")
+    grown = graph_matrix._cache[alma.store]
+    assert grown is not first and grown.matrix.generation == alma.context.indexes.generation
+    assert whole_reads == []  # grown from the new memories' links, not re-read whole
+    fresh = graph_matrix.build(alma.store, grown.matrix.generation, None)
+    assert _shape(grown.matrix) == _shape(fresh)
+    # a removal is not grown: the next matrix is built from the whole project again
+    lamp = alma.retrieve("lighthouse lamp", "chat", top_k=1).domain_knowledge[0]
+    whole_reads.clear()
+    alma.delete(lamp.id, "chat")
+    result = alma.retrieve("lighthouse lamp", "chat", top_k=5, recipe="dense_bm25_graph")
+    rebuilt = graph_matrix._cache[alma.store]
+    assert whole_reads == [1]
+    assert lamp.id not in rebuilt.matrix.memory_index and lamp.id not in [k.id for k in result.domain_knowledge]
+    assert _shape(rebuilt.matrix) == _shape(graph_matrix.build(alma.store, rebuilt.matrix.generation, None))
 
 
 def test_a_store_from_before_concepts_opens_and_gains_them(make_alma, backend, tmp_path):

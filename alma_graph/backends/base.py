@@ -331,6 +331,17 @@ class GraphStore(ABC):
                 "entities": self.run(qc.LIVE_ENTITY_LINKS, params), "similar": self.run(qc.SIMILAR_EDGES, params),
                 "facts": self.run(qc.LIVE_FACTS, params)}
 
+    def new_graph(self, memory_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """``live_graph`` for just these (newly written) memories: their rows, links and facts,
+        and every SIMILAR edge touching one of their concepts."""
+        ids = {"ids": list(memory_ids)}
+        concepts = self.run(qc.NEW_CONCEPT_LINKS, ids)
+        keys = sorted({r["key"] for r in concepts})
+        return {"memories": self.run(qc.NEW_MEMORIES, ids), "concepts": concepts,
+                "entities": self.run(qc.NEW_ENTITY_LINKS, ids),
+                "similar": self.run(qc.SIMILAR_TOUCHING, {"keys": keys}) if keys else [],
+                "facts": self.run(qc.NEW_FACTS, {**ids, "project_id": self.project_id})}
+
     # -- memory administration: short ids, pages, erasure, the graph view ---------------------
 
     def memory_ids_with_prefix(self, prefix: str) -> list[str]:

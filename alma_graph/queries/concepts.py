@@ -82,3 +82,29 @@ SIMILAR_EDGES = """
 MATCH (a:Concept)-[e:SIMILAR]->(b:Concept) WHERE a.project_id = $project_id
 RETURN a.key AS from_key, b.key AS to_key, e.cosine AS cosine
 """
+
+# The same links for a few memories just written (the matrix grows instead of being rebuilt).
+NEW_MEMORIES = """
+MATCH (m:Memory) WHERE m.id IN $ids AND m.archived = false
+RETURN m.id AS id, m.agent AS agent, m.kind AS kind, m.user_id AS user_id
+"""
+
+NEW_CONCEPT_LINKS = """
+MATCH (m:Memory)-[e:HAS_CONCEPT]->(c:Concept) WHERE m.id IN $ids AND m.archived = false
+RETURN m.id AS memory_id, c.key AS key, c.name AS name, e.mention AS mention
+"""
+
+NEW_ENTITY_LINKS = """
+MATCH (m:Memory)-[:MENTIONS]->(n:Entity) WHERE m.id IN $ids AND m.archived = false
+RETURN m.id AS memory_id, n.key AS key, n.name AS name, n.norm_name AS norm_name
+"""
+
+NEW_FACTS = """
+MATCH (a:Entity)-[r:RELATED]->(b:Entity) WHERE a.project_id = $project_id AND r.memory_id IN $ids
+RETURN a.key AS subject, b.key AS object, r.predicate AS predicate, r.memory_id AS memory_id
+"""
+
+SIMILAR_TOUCHING = """
+MATCH (a:Concept)-[e:SIMILAR]->(b:Concept) WHERE a.key IN $keys OR b.key IN $keys
+RETURN a.key AS from_key, b.key AS to_key, e.cosine AS cosine
+"""

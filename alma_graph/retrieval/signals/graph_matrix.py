@@ -66,7 +66,12 @@ class GraphMatrix:
 
 
 def build(store: GraphStore, generation: int, aliases: Mapping[str, str] | None = None) -> GraphMatrix:
-    data = store.live_graph()
+    return assemble(store.live_graph(), generation, aliases)
+
+
+def assemble(data: Mapping[str, list[dict]], generation: int, aliases: Mapping[str, str] | None = None) -> GraphMatrix:
+    """The matrix of ``live_graph``'s rows (specificities depend on every link, so they are
+    computed over the whole project each time)."""
     memory_ids = [r["id"] for r in data["memories"]]
     memory_index = {m: i for i, m in enumerate(memory_ids)}
     owners: dict[str, int] = {}
@@ -160,14 +165,61 @@ def visible_adjacency(matrix: GraphMatrix, mask: np.ndarray) -> tuple[sparse.csr
     return (matrix.adjacency + half + half.T).tocsr(), predicates
 
 
-_cache: "weakref.WeakKeyDictionary[GraphStore, GraphMatrix]" = weakref.WeakKeyDictionary()
+@dataclass
+class _Cached:
+    """A store's matrix, the rows it was assembled from, and the writes since (by generation):
+    the memories each added, or None for a write that removed or rebuilt something."""
+
+    matrix: GraphMatrix
+    data: dict[str, list[dict]]
+    writes: dict[int, list[str] | None] = field(default_factory=dict)
+
+    def added_since(self, generation: int) -> list[str] | None:
+        """The memories this process added between the matrix and ``generation``, or None
+        when a write in between removed memories, or was not this process's (a gap)."""
+        added: list[str] = []
+        for step in range(self.matrix.generation + 1, generation + 1):
+            ids = self.writes.get(step)
+            if ids is None:
+                return None
+            added += ids
+        return added
+
+
+_cache: "weakref.WeakKeyDictionary[GraphStore, _Cached]" = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
-def matrix_for(store: GraphStore, generation: int, aliases: Mapping[str, str] | None = None) -> GraphMatrix:
-    """The store's matrix at ``generation``: cached, rebuilt only after a write."""
+def note_write(store: GraphStore, generation: int, added: list[str], removed: bool) -> None:
+    """A committed write of this process (``Context.write``): the memories it added, or
+    ``removed`` when memories left (then the next matrix is built from scratch)."""
     with _lock:
         cached = _cache.get(store)
-        if cached is None or cached.generation != generation:
-            cached = _cache[store] = build(store, generation, aliases)
-        return cached
+        if cached is None:
+            return
+        if generation <= cached.matrix.generation:
+            del _cache[store]  # the generation did not move on as expected: trust nothing
+            return
+        cached.writes[generation] = None if removed else list(added)
+
+
+def matrix_for(store: GraphStore, generation: int, aliases: Mapping[str, str] | None = None) -> GraphMatrix:
+    """The store's matrix at ``generation``: cached; after this process's writes that only
+    added memories, grown by their links (a few reads); rebuilt from the whole project
+    otherwise."""
+    with _lock:
+        cached = _cache.get(store)
+        if cached is not None and cached.matrix.generation == generation:
+            return cached.matrix
+        added = cached.added_since(generation) if cached is not None else None
+        if cached is not None and added is not None and not set(added) & set(cached.matrix.memory_index):
+            data = cached.data
+            delta = store.new_graph(added) if added else {}
+            seen = {(r["from_key"], r["to_key"]) for r in data["similar"]}
+            data = {name: rows + [r for r in delta.get(name, []) if name != "similar"
+                                  or (r["from_key"], r["to_key"]) not in seen]
+                    for name, rows in data.items()}
+        else:
+            data = store.live_graph()
+        cached = _cache[store] = _Cached(assemble(data, generation, aliases), data)
+        return cached.matrix
