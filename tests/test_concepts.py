@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
+from alma_graph import ALMA
 from alma_graph.retrieval.signals import graph_matrix
 
 TURNS = [
@@ -132,15 +131,15 @@ def test_after_adding_memories_the_grown_matrix_equals_one_built_from_scratch(al
     assert _shape(rebuilt.matrix) == _shape(graph_matrix.build(alma.store, rebuilt.matrix.generation, None))
 
 
-def test_a_store_from_before_concepts_opens_and_gains_them(make_alma, backend, tmp_path):
-    if backend != "kuzu":
-        pytest.skip("dropping tables to recreate an old store is Kuzu's")
-    alma = make_alma(directory=tmp_path / "old")
+def test_a_store_from_before_concepts_opens_and_gains_them(embedder, tmp_path):
+    # An embedded store: dropping its tables recreates what a schema-1 Kuzu store holds.
+    settings = {"project_id": "old", "storage": "kuzu", "storage_dir": str(tmp_path / "old")}
+    alma = ALMA(settings, embedder=embedder)
     for table in ("HAS_CONCEPT", "SIMILAR", "Concept"):
         alma.store.run(f"DROP TABLE {table}")
     alma.store.set_meta("schema_version", "1")
     alma.close()
-    reopened = make_alma(directory=tmp_path / "old")
-    assert reopened.store.get_meta("schema_version") == "2"
-    chat(reopened)
-    assert "pottery class" in concept_names(reopened)
+    with ALMA(settings, embedder=embedder) as reopened:
+        assert reopened.store.get_meta("schema_version") == "2"
+        chat(reopened)
+        assert "pottery class" in concept_names(reopened)

@@ -157,7 +157,9 @@ def test_quickstart_opens_a_kuzu_store_that_persists(tmp_path, embedder, backend
         assert [k.id for k in again.retrieve("where does staging run", "dev").domain_knowledge] == [fact.id]
 
 
-def test_reindex_rebuilds_the_indexes_from_the_graph(alma):
+def test_reindex_rebuilds_the_indexes_from_the_graph(make_alma):
+    # the process's own FAISS + BM25 (on Neo4j the server's indexes have no copy to rebuild)
+    alma = make_alma(retrieval={"indexes": "local"})
     kept = alma.add_knowledge("dev", "infra", "The staging cluster runs in eu-west-1.")
     gone = alma.add_knowledge("dev", "infra", "The old cluster ran in us-east-1.")
     alma.store.update_memory(gone.id, {"archived": True})  # as another process's write would leave it

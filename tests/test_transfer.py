@@ -85,7 +85,10 @@ def test_kuzu_to_neo4j_copy_keeps_everything_and_retrieves_the_same(tmp_path, em
                 embedder=embedder)
     neo4j_settings = {"storage": "neo4j", "project_id": f"t{uuid.uuid4().hex[:12]}", "agents": AGENTS,
                       "storage_dir": str(tmp_path / "neo4j"),
-                      "neo4j": {"uri": neo4j_server.uri, "user": neo4j_server.user, "password": neo4j_server.password}}
+                      "neo4j": {"uri": neo4j_server.uri, "user": neo4j_server.user, "password": neo4j_server.password},
+                      # the same FAISS + BM25 ranking as Kuzu's, so "retrieves the same" is exact
+                      # (Lucene's BM25 scores differ a little from bm25s's)
+                      "retrieval": {"indexes": "local"}}
     server = ALMA(neo4j_settings, embedder=embedder)
     try:
         fill(kuzu)
