@@ -56,16 +56,7 @@ def locomo_sessions(folder: Path) -> list[tuple[str, datetime | None, list[dict]
     sessions = []
     for name in CONVERSATIONS:
         data = json.loads((folder / name).read_text())
-        conversation = data.get("conversation", data)
-        numbers = sorted(int(k.split("_")[1]) for k in conversation if k.startswith("session_") and k.count("_") == 1
-                         and isinstance(conversation[k], list))
-        for n in numbers:
-            when = conversation.get(f"session_{n}_date_time")
-            try:
-                moment = datetime.strptime(when, "%I:%M %p on %d %B, %Y").replace(tzinfo=timezone.utc)
-            except (TypeError, ValueError):
-                moment = None
-            sessions.append((f"{Path(name).stem}-s{n}", moment, conversation[f"session_{n}"]))
+        sessions += locomo_sessions_of(data.get("conversation", data), Path(name).stem)
     return sessions
 
 
