@@ -97,22 +97,18 @@ def assemble(data: Mapping[str, list[dict]], generation: int, aliases: Mapping[s
         if phrase:
             lookup.setdefault(" ".join(words(phrase)), set()).add(index)
 
-    for r in data["concepts"]:
-        m = memory_index.get(r["memory_id"])
-        if m is not None:
-            c = node(r["key"], r["name"], CONCEPT)
-            rows.append(m)
-            cols.append(c)
-            look(r["name"], c)
-            look(r["mention"], c)
-    for r in data["entities"]:
-        m = memory_index.get(r["memory_id"])
-        if m is not None:
-            e = node(r["key"], r["name"], ENTITY)
-            rows.append(m)
-            cols.append(e)
-            look(r["norm_name"], e)
-            look(r["name"], e)
+    # memory -> concept (looked up by its name and the words a memory used for it),
+    # memory -> entity (by its normalised and its display name)
+    for links, kind_of, names in ((data["concepts"], CONCEPT, ("name", "mention")),
+                                  (data["entities"], ENTITY, ("norm_name", "name"))):
+        for r in links:
+            m = memory_index.get(r["memory_id"])
+            if m is not None:
+                linked = node(r["key"], r["name"], kind_of)
+                rows.append(m)
+                cols.append(linked)
+                for name in names:
+                    look(r[name], linked)
     for alias, canonical in (aliases or {}).items():
         target = lookup.get(" ".join(words(canonical)))
         if target:
