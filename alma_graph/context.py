@@ -86,6 +86,8 @@ class Context:
         self.knowledge = knowledge
         self.events = events
         self.closed = False
+        self._visible: dict[str, dict[str, str | None]] = {}
+        self._visible_generation: int | None = None
 
     @classmethod
     def open(cls, config: ALMAConfig, store: GraphStore, embedder: Embedder, events: EventEmitter) -> "Context":
@@ -154,8 +156,20 @@ class Context:
         return {name: self.config.agent(name) for name in sorted(names)}
 
     def visible(self, agent: str) -> dict[str, str | None]:
-        """The agents whose memories ``agent`` may read (own, inherited, shared with it)."""
-        return self.store.visible_agents(check_name(agent), self.config.retrieval.max_inheritance_depth)
+        """The agents whose memories ``agent`` may read (own, inherited, shared with it).
+
+        Remembered until the write generation moves: agent links change only when a store
+        opens with its config (``sync_agents``), and the traversal cost three statements on
+        every retrieve. A process that opens a shared store with other links is seen here
+        after the next memory write."""
+        agent = check_name(agent)
+        if self._visible_generation != self.indexes.generation or len(self._visible) > 1024:
+            self._visible, self._visible_generation = {}, self.indexes.generation
+        found = self._visible.get(agent)
+        if found is None:
+            found = self.store.visible_agents(agent, self.config.retrieval.max_inheritance_depth)
+            self._visible[agent] = found
+        return dict(found)  # the caller's own copy
 
     def agent_key(self, agent: str) -> str:
         return agent_key(self.config.project_id, agent)

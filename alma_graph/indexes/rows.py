@@ -17,9 +17,11 @@ cache are archived or gone: they are never returned.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from typing import Any, Iterable
 
 from alma_graph.backends.base import GraphStore
+from alma_graph.memory.records import owner_of
 
 Row = dict[str, Any]
 
@@ -30,10 +32,17 @@ class RankingRows:
         self._lock = threading.RLock()
         self._rows: dict[str, Row] | None = None  # None: load everything on next use
         self._turns: dict[tuple[str, int], set[str]] = {}  # (session id, sequence) -> memory ids
+        self._held: Counter[tuple[str, str]] = Counter()  # (owner, kind) -> live memories
 
     def clear(self) -> None:
         with self._lock:
-            self._rows, self._turns = None, {}
+            self._rows, self._turns, self._held = None, {}, Counter()
+
+    def holds(self, owners: Iterable[str], kind: str) -> bool:
+        """Whether any of ``owners`` holds a live memory of ``kind`` (a kind nobody visible
+        holds is not searched at all)."""
+        self._current()
+        return any(self._held[(owner, kind)] > 0 for owner in owners)
 
     def get(self, ids: Iterable[str]) -> dict[str, Row]:
         """The live memories among ``ids``, by id."""
@@ -49,7 +58,7 @@ class RankingRows:
         with self._lock:
             changed = self.store.take_changed_memories()
             if changed is None or self._rows is None:
-                self._rows, self._turns = {}, {}
+                self._rows, self._turns, self._held = {}, {}, Counter()
                 self._put(self.store.ranking_rows())
             elif changed:
                 for memory_id in changed:
@@ -61,11 +70,14 @@ class RankingRows:
         assert self._rows is not None
         for row in rows:
             self._rows[row["id"]] = row
+            self._held[(owner_of(row), row["kind"])] += 1
             if row["session_id"] and row["sequence"] is not None:
                 self._turns.setdefault((row["session_id"], row["sequence"]), set()).add(row["id"])
 
     def _drop(self, memory_id: str) -> None:
         assert self._rows is not None
         row = self._rows.pop(memory_id, None)
+        if row is not None:
+            self._held[(owner_of(row), row["kind"])] -= 1
         if row is not None and row["session_id"] and row["sequence"] is not None:
             self._turns.get((row["session_id"], row["sequence"]), set()).discard(memory_id)

@@ -2,9 +2,14 @@
 
 The graph is the source of truth (every Memory node stores its embedding);
 this index is a cache beside it (``alma_graph.indexes.cache`` saves it, and on
-open verifies it against the graph or rebuilds it). Searches take the set of owners the reader may see and pass it to FAISS
-as an ID selector, so the top-k is computed among visible memories only; a
-global top-k filtered afterwards can come back empty.
+open verifies it against the graph or rebuilds it). Searches take the set of owners the
+reader may see, and the top-k is computed among visible memories only; a global top-k
+filtered afterwards can come back empty.
+
+A search multiplies the query with every stored vector once, reading FAISS's own
+storage, and keeps the product for the rest of the retrieve: each kind's top-k is a
+gather over the positions its visible owners hold, and a candidate's cosine is a lookup.
+FAISS's ID-selector scan, once per kind, and a reconstruct per candidate cost more.
 """
 
 from __future__ import annotations
@@ -46,9 +51,13 @@ class VectorIndex:
         self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
         self._entries: dict[int, VectorEntry] = {}
         self._by_owner_kind: dict[tuple[str, str], set[int]] = {}
-        # FAISS ID selectors per (owners, kind), until the next add or remove: building one
-        # walks every visible label, work that grew with the store on every search.
-        self._selectors: dict[tuple[frozenset[str], str], tuple[int, object]] = {}
+        # Storage position of each label (FAISS keeps vectors in insertion order and
+        # compacts on removal), rebuilt after a removal and extended after an add.
+        self._position_of: dict[int, int] | None = None
+        self._labels = np.zeros(0, dtype=np.int64)  # label at each position, with _position_of
+        # Positions per (owners, kind): walking every visible label grew with the store.
+        self._positions: dict[tuple[frozenset[str], str], np.ndarray] = {}
+        self._scored: tuple[bytes, np.ndarray] | None = None  # the last query and its products
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
@@ -64,11 +73,20 @@ class VectorIndex:
         labels = np.array([label_of(e.memory_id) for e in entries], dtype=np.int64)
         with self._lock:
             self.remove(e.memory_id for e in entries)  # re-adding replaces
-            self._selectors.clear()
+            first = self._index.ntotal
             self._index.add_with_ids(vectors, labels)
+            self._scored = None
             for label, entry in zip(labels.tolist(), entries):
                 self._entries[label] = entry
                 self._by_owner_kind.setdefault((entry.owner, entry.kind), set()).add(label)
+            if self._position_of is not None:  # appended: the layout grows, nothing moves
+                added = range(first, first + len(entries))
+                self._position_of.update(zip(labels.tolist(), added))
+                self._labels = np.concatenate([self._labels, labels])
+                for (owners, kind), positions in self._positions.items():
+                    extra = [p for p, e in zip(added, entries) if e.owner in owners and e.kind == kind]
+                    if extra:
+                        self._positions[(owners, kind)] = np.concatenate([positions, np.array(extra, dtype=np.int64)])
 
     def remove(self, memory_ids: Iterable[str]) -> None:
         with self._lock:
@@ -76,7 +94,8 @@ class VectorIndex:
             if not labels:
                 return
             self._index.remove_ids(np.array(labels, dtype=np.int64))  # type: ignore[arg-type]  # SWIG accepts arrays
-            self._selectors.clear()
+            self._position_of, self._scored = None, None  # later vectors moved up
+            self._positions.clear()
             for label in labels:
                 entry = self._entries.pop(label)
                 self._by_owner_kind[(entry.owner, entry.kind)].discard(label)
@@ -86,43 +105,57 @@ class VectorIndex:
         """The k nearest memories of ``kind`` among those ``owners`` hold (and, when given,
         among ``only_ids``), as (id, cosine)."""
         with self._lock:
-            if only_ids is None:
-                count, selector = self._selector(frozenset(owners), kind)
-            else:
-                allowed = [label for owner in owners for label in self._by_owner_kind.get((owner, kind), ())
-                           if self._entries[label].memory_id in only_ids]
-                count, selector = len(allowed), self._faiss.IDSelectorBatch(np.array(allowed, dtype=np.int64))
-            if not count or k <= 0:
+            positions = self._visible_positions(frozenset(owners), kind, only_ids)
+            if not len(positions) or k <= 0:
                 return []
-            k = min(k, count)
-            params = self._faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]  # SWIG keyword
-            query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, self.dimension)
-            scores, labels = self._index.search(query, k, params=params)
-            return [
-                (self._entries[label].memory_id, float(score))
-                for label, score in zip(labels[0].tolist(), scores[0].tolist())
-                if label != -1
-            ]
+            scores = self._scores(vector)[positions]
+            k = min(k, len(positions))
+            best = np.argpartition(-scores, k - 1)[:k] if k < len(positions) else np.arange(len(positions))
+            best = best[np.argsort(-scores[best], kind="stable")]
+            labels = self._labels[positions[best]].tolist()
+            return [(self._entries[label].memory_id, float(score)) for label, score in zip(labels, scores[best].tolist())]
 
-    def _selector(self, owners: frozenset[str], kind: str) -> tuple[int, object]:
-        """(how many, FAISS selector) of the labels of ``kind`` that ``owners`` hold."""
-        cached = self._selectors.get((owners, kind))
+    def _layout(self) -> dict[int, int]:
+        if self._position_of is None:
+            self._labels = self._faiss.vector_to_array(self._index.id_map).astype(np.int64)
+            self._position_of = {label: position for position, label in enumerate(self._labels.tolist())}
+        return self._position_of
+
+    def _visible_positions(self, owners: frozenset[str], kind: str, only_ids: set[str] | None) -> np.ndarray:
+        """Storage positions of the memories of ``kind`` that ``owners`` hold (within ``only_ids``)."""
+        position_of = self._layout()
+        if only_ids is not None:
+            return np.array([position_of[label] for owner in owners for label in self._by_owner_kind.get((owner, kind), ())
+                             if self._entries[label].memory_id in only_ids], dtype=np.int64)
+        cached = self._positions.get((owners, kind))
         if cached is None:
-            allowed = [label for owner in owners for label in self._by_owner_kind.get((owner, kind), ())]
-            cached = (len(allowed), self._faiss.IDSelectorBatch(np.array(allowed, dtype=np.int64)))
-            if len(self._selectors) > 256:  # many distinct readers: keep the memory bounded
-                self._selectors.clear()
-            self._selectors[(owners, kind)] = cached
+            cached = np.array([position_of[label] for owner in owners
+                               for label in self._by_owner_kind.get((owner, kind), ())], dtype=np.int64)
+            if len(self._positions) > 256:  # many distinct readers: keep the memory bounded
+                self._positions.clear()
+            self._positions[(owners, kind)] = cached
         return cached
+
+    def _scores(self, vector: np.ndarray) -> np.ndarray:
+        """The query's inner product with every stored vector, by position (kept for the next
+        call with the same query: one retrieve asks per kind and per candidate)."""
+        query = np.ascontiguousarray(vector, dtype=np.float32).reshape(self.dimension)
+        key = query.tobytes()
+        if self._scored is None or self._scored[0] != key:
+            count = self._index.ntotal
+            flat = self._faiss.downcast_index(self._index.index)
+            stored = self._faiss.rev_swig_ptr(flat.get_xb(), count * self.dimension) if count else np.zeros(0, np.float32)
+            # A view of FAISS's memory, used only under the lock and before the next add.
+            self._scored = (key, np.asarray(stored).reshape(count, self.dimension) @ query)
+        return self._scored[1]
 
     def cosines(self, vector: np.ndarray, memory_ids: Iterable[str]) -> dict[str, float]:
         """Cosine of the query with each listed memory that is in the index."""
         with self._lock:
-            ids = [i for i in memory_ids if label_of(i) in self._entries]
-            if not ids:
-                return {}
-            matrix = np.vstack([self._index.reconstruct(label_of(i)) for i in ids])
-        return dict(zip(ids, (matrix @ np.asarray(vector, dtype=np.float32)).tolist()))
+            position_of = self._layout()
+            scores = self._scores(vector)
+            found = ((i, position_of.get(label_of(i))) for i in memory_ids)
+            return {i: float(scores[p]) for i, p in found if p is not None}
 
     def entry(self, memory_id: str) -> VectorEntry | None:
         return self._entries.get(label_of(memory_id))

@@ -26,7 +26,7 @@ def visible_rows(ctx: Context, memory_ids: Iterable[str], agent: str) -> dict[st
     """The rows for ids the agent may see; an unknown or invisible id is an error."""
     ids = list(dict.fromkeys(check_ids(memory_ids)))
     rows = {r["id"]: r for r in ctx.store.get_memories(ids)}
-    visible = ctx.store.visible_agents(agent, ctx.config.retrieval.max_inheritance_depth)
+    visible = ctx.visible(agent)
     for memory_id in ids:
         row = rows.get(memory_id)
         if row is None or (row["agent"] and row["agent"] not in visible and row["kind"] != MemoryKind.PREFERENCE.value):

@@ -57,9 +57,9 @@ class HybridRanker:
 
     def rank(self, query: str, vector: np.ndarray, owners_by_kind: dict[str, list[str]], recipe: RecipeConfig,
              index: VectorSearch, lexical: TextSearch, now: datetime,
-             only_ids: set[str] | None = None) -> dict[str, list[Candidate]]:
+             only_ids: set[str] | None = None, explain: bool = False) -> dict[str, list[Candidate]]:
         """Fused candidates per kind; ``only_ids`` narrows every signal before its top-n
-        (scoped retrieval: a workflow's memories)."""
+        (scoped retrieval: a workflow's memories); ``explain`` also tells the graph paths."""
         signals = recipe.signals
         matrix = named = None
         if "graph" in signals:
@@ -71,12 +71,15 @@ class HybridRanker:
         results: dict[str, list[Candidate]] = {}
         for kind, owners in owners_by_kind.items():
             owner_set = set(owners)
+            if not self.rows.holds(owner_set, kind):
+                results[kind] = []
+                continue
             lists: dict[str, list[tuple[str, float]]] = {}
             if "dense" in signals:
                 lists["dense"] = dense(index, vector, owners, kind, signals["dense"].n, only_ids)
             if "bm25" in signals:
                 lists["bm25"] = bm25(lexical, query, owner_set, kind, signals["bm25"].n, only_ids)
-            paths: dict[str, list[str]] = {}
+            paths: dict[str, list[str]] | None = {} if explain else None
             if matrix is not None and named is not None:
                 seeds = [lists[name] for name in ("dense", "bm25") if name in lists]
                 lists["graph"] = graph(matrix, named, seeds, owner_set, kind, signals["graph"].n, only_ids, paths)
@@ -88,7 +91,7 @@ class HybridRanker:
                 lists["neighbors"] = [(i, s) for i, s in near if only_ids is None or i in only_ids]
                 fused = fuse(lists, recipe)
             for memory_id, candidate in fused.items():
-                candidate.paths = paths.get(memory_id, [])
+                candidate.paths = paths.get(memory_id, []) if paths else []
             cosines = index.cosines(vector, fused)
             for memory_id, candidate in fused.items():
                 candidate.cosine = cosines.get(memory_id)

@@ -53,14 +53,14 @@ def retrieve(ctx: Context, task: str, agent: str, top_k: int | None = None, user
     now = as_utc(as_of) or utcnow()
     ctx.refresh()
 
-    visible = ctx.store.visible_agents(agent, config.max_inheritance_depth) if include_shared else {agent: None}
+    visible = ctx.visible(agent) if include_shared else {agent: None}
     owners_by_kind = {kind.value: list(visible) for kind in MemoryKind if kind is not MemoryKind.PREFERENCE}
     if user_id is not None:
         owners_by_kind[MemoryKind.PREFERENCE.value] = [user_owner(user_id)]
     vector = ctx.embedder.embed_query(task, int8=int8)
     ranking_rows = ctx.indexes.rows
     ranked = HybridRanker(ctx.store, ctx.knowledge, ranking_rows, ctx.indexes.generation).rank(
-        task, vector, owners_by_kind, ranker_recipe, ctx.indexes.vectors, ctx.indexes.lexical, now, allowed)
+        task, vector, owners_by_kind, ranker_recipe, ctx.indexes.vectors, ctx.indexes.lexical, now, allowed, explain)
 
     # Candidates' rows come from memory (``indexes.rows``), not from the store.
     rows = ranking_rows.get(c.memory_id for cs in ranked.values() for c in cs)

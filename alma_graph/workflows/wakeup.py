@@ -108,7 +108,7 @@ def wake_up(ctx: Context, agent: str, user_id: str | None = None, query: str | N
     # 2. essential story: half of what is left when a query follows, all of it otherwise
     left = max_tokens - context.tokens - 2  # 2: the blank line between layers
     budget = left // 2 if query else left
-    visible = ctx.store.visible_agents(agent, ctx.config.retrieval.max_inheritance_depth)
+    visible = ctx.visible(agent)
     entries: list[tuple[str | None, str]] = [(None, "## Essential story")]
     handoff = last_handoff(ctx.store, agent)
     if handoff is not None:

@@ -34,6 +34,9 @@ from alma_graph.retrieval.signals.graph_matrix import (
 
 DAMPING = 0.5  # HippoRAG 2's: half the mass returns to the seeds at every step
 ITERATIONS = 20
+# The walk stops early once a step moves less than this share of the mass: each step
+# moves at most DAMPING times what the one before moved, so the scores are that close.
+TOLERANCE = 1e-4
 MEMORY_SEEDS = 5
 MEMORY_SEED_SHARE = 0.0
 
@@ -88,16 +91,21 @@ def personalized_pagerank(adjacency: sparse.csr_matrix, seeds: np.ndarray, mask:
     seeds = seeds / total
     degree = mask * (adjacency @ mask)
     inverse = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
+    restart = (1 - DAMPING) * seeds
     scores = seeds.copy()
     for _ in range(ITERATIONS):
-        scores = (1 - DAMPING) * seeds + DAMPING * mask * (adjacency @ (scores * inverse))
+        previous, scores = scores, restart + DAMPING * mask * (adjacency @ (scores * inverse))
+        if np.abs(scores - previous).sum() < TOLERANCE:
+            break
     return scores
 
 
 def graph(matrix: GraphMatrix, named: dict[int, str], seed_lists: list[list[tuple[str, float]]], owners: set[str],
-          kind: str, n: int, only_ids: set[str] | None, paths: dict[str, list[str]]) -> list[tuple[str, float]]:
+          kind: str, n: int, only_ids: set[str] | None,
+          paths: dict[str, list[str]] | None = None) -> list[tuple[str, float]]:
     """The visible memories of one kind ranked by PageRank from the query's nodes and the
-    best hits of ``seed_lists``; their paths go into ``paths``."""
+    best hits of ``seed_lists``; their paths go into ``paths`` when given (``explain``:
+    telling them cost as much as the walk)."""
     if not named and not (MEMORY_SEED_SHARE > 0 and seed_lists):
         return []  # nothing to start from: no walk
     mask = visible_mask(matrix, owners, kind, only_ids)
@@ -120,11 +128,20 @@ def graph(matrix: GraphMatrix, named: dict[int, str], seed_lists: list[list[tupl
     adjacency, predicates = visible_adjacency(matrix, mask)
     scores = personalized_pagerank(adjacency, seeds, mask)
     memory_scores = scores[:matrix.memories]
-    top = [i for i in np.argsort(-memory_scores)[:n] if memory_scores[i] > 0]
-    walk = _Walk(matrix, adjacency, predicates, scores, seeds, named, mask)
-    for i in top:
-        paths[matrix.memory_ids[i]] = walk.paths(int(i))
+    top = [i for i in _top(memory_scores, n) if memory_scores[i] > 0]
+    if paths is not None:
+        walk = _Walk(matrix, adjacency, predicates, scores, seeds, named, mask)
+        for i in top:
+            paths[matrix.memory_ids[i]] = walk.paths(int(i))
     return [(matrix.memory_ids[i], float(memory_scores[i])) for i in top]
+
+
+def _top(scores: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the n highest scores, best first (a partial sort: the store can be large)."""
+    if n >= len(scores):
+        return np.argsort(-scores)
+    best = np.argpartition(-scores, n)[:n]
+    return best[np.argsort(-scores[best])]
 
 
 class _Walk:
