@@ -18,7 +18,7 @@ import hashlib
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
@@ -143,7 +143,7 @@ class VectorIndex:
         key = query.tobytes()
         if self._scored is None or self._scored[0] != key:
             count = self._index.ntotal
-            flat = self._faiss.downcast_index(self._index.index)
+            flat: Any = self._faiss.downcast_index(self._index.index)  # an IndexFlatIP
             stored = self._faiss.rev_swig_ptr(flat.get_xb(), count * self.dimension) if count else np.zeros(0, np.float32)
             # A view of FAISS's memory, used only under the lock and before the next add.
             self._scored = (key, np.asarray(stored).reshape(count, self.dimension) @ query)
