@@ -147,3 +147,51 @@ def test_query_embedding_is_a_config_choice(make_alma, query_embedding):
         assert found.score_breakdown["similarity"] == pytest.approx(exact, abs=1e-5)
     else:
         assert found.score_breakdown["similarity"] == pytest.approx(exact, abs=0.05)
+
+
+def _brute_force(vectors, entries, query, owners, kind, k, only_ids=None):
+    scored = [(e.memory_id, float(v @ query)) for e, v in zip(entries, vectors)
+              if e.owner in owners and e.kind == kind and (only_ids is None or e.memory_id in only_ids)]
+    return [i for i, _ in sorted(scored, key=lambda pair: -pair[1])[:k]]
+
+
+def test_vector_search_is_exact_over_what_the_reader_sees_through_adds_removals_and_a_reload():
+    import faiss
+
+    from alma_graph.indexes.vectors import VectorEntry, VectorIndex
+
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((600, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    entries = [VectorEntry(f"m{i}", ("dev", "ops", "user:ann")[i % 3], ("outcome", "heuristic")[i % 2])
+               for i in range(600)]
+    index = VectorIndex(384)
+    query = vectors[7] + 0.5 * vectors[8]
+    query /= np.linalg.norm(query)
+
+    def agrees(live, owners, kind, k=10, only_ids=None):
+        found = index.search(query, owners, kind, k, only_ids)
+        assert [i for i, _ in found] == _brute_force(vectors[live], [entries[j] for j in live], query,
+                                                     set(owners), kind, k, only_ids)
+        assert all(abs(score - index.cosines(query, [i])[i]) < 1e-6 for i, score in found)
+
+    index.add(entries[:400], vectors[:400])
+    agrees(list(range(400)), ["dev"], "outcome")
+    agrees(list(range(400)), ["dev", "ops"], "heuristic")  # a search with the same query reuses its product
+    index.add(entries[400:], vectors[400:])  # appended after the positions were laid out
+    live = list(range(600))
+    agrees(live, ["dev", "ops"], "heuristic")
+    removed = {7, 8, 100, 401, 599}
+    index.remove(f"m{i}" for i in removed)  # later vectors move up in FAISS's storage
+    live = [i for i in live if i not in removed]
+    agrees(live, ["dev", "ops"], "heuristic")
+    agrees(live, ["user:ann"], "outcome", k=1000)  # k larger than what the reader sees
+    agrees(live, ["dev"], "outcome", only_ids={"m10", "m16", "m22", "m7"})
+    assert index.search(query, ["nobody"], "outcome", 5) == []
+    assert "m7" not in index.cosines(query, ["m7", "m10"])
+    index.add([entries[8]], vectors[8:9])  # back again, at the end
+    live.append(8)
+    agrees(live, ["dev", "ops"], "heuristic")
+    reloaded = VectorIndex.from_faiss(faiss.deserialize_index(np.frombuffer(index.serialize(), dtype=np.uint8)),
+                                      384, [entries[i] for i in live])
+    assert reloaded.search(query, ["dev", "ops"], "heuristic", 10) == index.search(query, ["dev", "ops"], "heuristic", 10)
