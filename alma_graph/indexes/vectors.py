@@ -6,9 +6,10 @@ open verifies it against the graph or rebuilds it). Searches take the set of own
 reader may see, and the top-k is computed among visible memories only; a global top-k
 filtered afterwards can come back empty.
 
-A search multiplies the query with every stored vector once, reading FAISS's own
-storage, and keeps the product for the rest of the retrieve: each kind's top-k is a
-gather over the positions its visible owners hold, and a candidate's cosine is a lookup.
+Searches read FAISS's own storage: a reader who sees much of the store multiplies the
+query with every stored vector once and keeps the product for the rest of the retrieve
+(each kind's top-k is then a gather over the positions its visible owners hold, and a
+candidate's cosine a lookup); one who sees a small part multiplies that part only.
 FAISS's ID-selector scan, once per kind, and a reconstruct per candidate cost more.
 """
 
@@ -57,7 +58,7 @@ class VectorIndex:
         self._labels = np.zeros(0, dtype=np.int64)  # label at each position, with _position_of
         # Positions per (owners, kind): walking every visible label grew with the store.
         self._positions: dict[tuple[frozenset[str], str], np.ndarray] = {}
-        self._scored: tuple[bytes, np.ndarray] | None = None  # the last query and its products
+        self._scored: tuple[bytes, np.ndarray] | None = None  # the last query and its products with all
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
@@ -108,7 +109,7 @@ class VectorIndex:
             positions = self._visible_positions(frozenset(owners), kind, only_ids)
             if not len(positions) or k <= 0:
                 return []
-            scores = self._scores(vector)[positions]
+            scores = self._products(vector, positions)
             k = min(k, len(positions))
             best = np.argpartition(-scores, k - 1)[:k] if k < len(positions) else np.arange(len(positions))
             best = best[np.argsort(-scores[best], kind="stable")]
@@ -136,26 +137,39 @@ class VectorIndex:
             self._positions[(owners, kind)] = cached
         return cached
 
-    def _scores(self, vector: np.ndarray) -> np.ndarray:
-        """The query's inner product with every stored vector, by position (kept for the next
-        call with the same query: one retrieve asks per kind and per candidate)."""
+    def _products(self, vector: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        """The query's inner product with the vectors at ``positions``. When they are a large
+        share of the store, every vector is multiplied once and the product kept for the rest
+        of the retrieve (the other kinds, the candidates' cosines); a reader who sees a small
+        part of a large store pays for that part only."""
         query = np.ascontiguousarray(vector, dtype=np.float32).reshape(self.dimension)
         key = query.tobytes()
-        if self._scored is None or self._scored[0] != key:
-            count = self._index.ntotal
-            flat: Any = self._faiss.downcast_index(self._index.index)  # an IndexFlatIP
-            stored = self._faiss.rev_swig_ptr(flat.get_xb(), count * self.dimension) if count else np.zeros(0, np.float32)
-            # A view of FAISS's memory, used only under the lock and before the next add.
-            self._scored = (key, np.asarray(stored).reshape(count, self.dimension) @ query)
-        return self._scored[1]
+        if self._scored is not None and self._scored[0] == key:
+            return self._scored[1][positions]
+        stored = self._stored()
+        if 3 * len(positions) < len(stored):
+            return stored[positions] @ query
+        self._scored = (key, stored @ query)
+        return self._scored[1][positions]
+
+    def _stored(self) -> np.ndarray:
+        """A (count, dimension) view of FAISS's own memory: used only under the lock and
+        before the next add, which may move it."""
+        count = self._index.ntotal
+        if not count:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        flat: Any = self._faiss.downcast_index(self._index.index)  # an IndexFlatIP
+        return np.asarray(self._faiss.rev_swig_ptr(flat.get_xb(), count * self.dimension)).reshape(count, self.dimension)
 
     def cosines(self, vector: np.ndarray, memory_ids: Iterable[str]) -> dict[str, float]:
         """Cosine of the query with each listed memory that is in the index."""
         with self._lock:
             position_of = self._layout()
-            scores = self._scores(vector)
-            found = ((i, position_of.get(label_of(i))) for i in memory_ids)
-            return {i: float(scores[p]) for i, p in found if p is not None}
+            found = [(i, p) for i in memory_ids if (p := position_of.get(label_of(i))) is not None]
+            if not found:
+                return {}
+            scores = self._products(vector, np.array([p for _, p in found], dtype=np.int64))
+            return {i: float(score) for (i, _), score in zip(found, scores.tolist())}
 
     def entry(self, memory_id: str) -> VectorEntry | None:
         return self._entries.get(label_of(memory_id))

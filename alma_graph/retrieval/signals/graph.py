@@ -18,6 +18,8 @@ the node in between when the score came one step further.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from scipy import sparse
@@ -81,20 +83,53 @@ def visible_mask(matrix: GraphMatrix, owners: set[str], kind: str, only_ids: set
     return mask
 
 
-def personalized_pagerank(adjacency: sparse.csr_matrix, seeds: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """The stationary share of each node of a walk on the masked graph that restarts at ``seeds``
-    (``adjacency`` symmetric: the walk's transposed step is a product with it)."""
-    seeds = seeds * mask
+@dataclass
+class Subgraph:
+    """One reader's part of the matrix — the visible memories of a kind, the nodes they
+    name, the facts the reader may see — re-indexed, so a walk costs what the reader sees
+    rather than the whole project. Kept with the matrix (one per write generation) for
+    each set of owners and kind."""
+
+    nodes: np.ndarray  # the matrix index of each node, ascending: the memories come first
+    memories: int
+    adjacency: sparse.csr_matrix  # symmetric, weighted, with the visible facts
+    inverse: np.ndarray  # 1 / weighted degree (0 for an isolated node)
+    predicates: dict[tuple[int, int], str]  # by matrix index, for explain
+
+
+def subgraph(matrix: GraphMatrix, owners: set[str], kind: str, only_ids: set[str] | None) -> Subgraph | None:
+    """The reader's subgraph, or None when it holds no memory."""
+    key = (frozenset(owners), kind)
+    if only_ids is None and key in matrix.views:
+        return matrix.views[key]
+    mask = visible_mask(matrix, owners, kind, only_ids)
+    memories = int(np.count_nonzero(mask[:matrix.memories]))
+    view = None
+    if memories:
+        adjacency, predicates = visible_adjacency(matrix, mask)
+        nodes = np.flatnonzero(mask)
+        inner = adjacency[nodes][:, nodes].tocsr()
+        degree = np.asarray(inner.sum(axis=1), dtype=np.float32).ravel()
+        inverse = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
+        view = Subgraph(nodes, memories, inner, inverse, predicates)
+    if only_ids is None:
+        if len(matrix.views) > 64:  # many distinct readers: keep the memory bounded
+            matrix.views.clear()
+        matrix.views[key] = view
+    return view
+
+
+def personalized_pagerank(adjacency: sparse.csr_matrix, seeds: np.ndarray, inverse: np.ndarray) -> np.ndarray:
+    """The stationary share of each node of a walk that restarts at ``seeds`` (``adjacency``
+    symmetric, so the walk's transposed step is a product with it; ``inverse``: 1 / degree)."""
     total = seeds.sum()
     if total <= 0:
         return np.zeros_like(seeds)
     seeds = seeds / total
-    degree = mask * (adjacency @ mask)
-    inverse = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
     restart = (1 - DAMPING) * seeds
     scores = seeds.copy()
     for _ in range(ITERATIONS):
-        previous, scores = scores, restart + DAMPING * mask * (adjacency @ (scores * inverse))
+        previous, scores = scores, restart + DAMPING * (adjacency @ (scores * inverse))
         if np.abs(scores - previous).sum() < TOLERANCE:
             break
     return scores
@@ -108,32 +143,32 @@ def graph(matrix: GraphMatrix, named: dict[int, str], seed_lists: list[list[tupl
     telling them cost as much as the walk)."""
     if not named and not (MEMORY_SEED_SHARE > 0 and seed_lists):
         return []  # nothing to start from: no walk
-    mask = visible_mask(matrix, owners, kind, only_ids)
-    if not mask[:matrix.memories].any():
+    view = subgraph(matrix, owners, kind, only_ids)
+    if view is None:
         return []  # no memory of this kind the reader may see
-    seeds = np.zeros(len(matrix.labels), dtype=np.float32)
+    everywhere = np.zeros(len(matrix.labels), dtype=np.float32)
     for index in named:
-        seeds[index] = matrix.specificity[index]
-    seeds *= mask
-    memory_seeds = np.zeros_like(seeds)
-    for ranked in seed_lists:
-        for rank, (memory_id, _) in enumerate(ranked[:MEMORY_SEEDS], start=1):
-            position = matrix.memory_index.get(memory_id)
-            if position is not None:
-                memory_seeds[position] += 1.0 / rank
-    memory_seeds *= mask
-    if memory_seeds.sum() > 0 and MEMORY_SEED_SHARE > 0:
-        share = MEMORY_SEED_SHARE if seeds.sum() > 0 else 1.0
-        seeds = (1 - share) * seeds / max(seeds.sum(), 1e-12) + share * memory_seeds / memory_seeds.sum()
-    adjacency, predicates = visible_adjacency(matrix, mask)
-    scores = personalized_pagerank(adjacency, seeds, mask)
-    memory_scores = scores[:matrix.memories]
-    top = [i for i in _top(memory_scores, n) if memory_scores[i] > 0]
+        everywhere[index] = matrix.specificity[index]
+    seeds = everywhere[view.nodes]
+    if MEMORY_SEED_SHARE > 0 and seed_lists:
+        everywhere[:] = 0
+        for ranked in seed_lists:
+            for rank, (memory_id, _) in enumerate(ranked[:MEMORY_SEEDS], start=1):
+                position = matrix.memory_index.get(memory_id)
+                if position is not None:
+                    everywhere[position] += 1.0 / rank
+        memory_seeds = everywhere[view.nodes]
+        if memory_seeds.sum() > 0:
+            share = MEMORY_SEED_SHARE if seeds.sum() > 0 else 1.0
+            seeds = (1 - share) * seeds / max(seeds.sum(), 1e-12) + share * memory_seeds / memory_seeds.sum()
+    scores = personalized_pagerank(view.adjacency, seeds, view.inverse)
+    memory_scores = scores[:view.memories]
+    top = [int(i) for i in _top(memory_scores, n) if memory_scores[i] > 0]
     if paths is not None:
-        walk = _Walk(matrix, adjacency, predicates, scores, seeds, named, mask)
+        walk = _Walk(matrix, view, scores, seeds, named)
         for i in top:
-            paths[matrix.memory_ids[i]] = walk.paths(int(i))
-    return [(matrix.memory_ids[i], float(memory_scores[i])) for i in top]
+            paths[matrix.memory_ids[view.nodes[i]]] = walk.paths(i)
+    return [(matrix.memory_ids[view.nodes[i]], float(memory_scores[i])) for i in top]
 
 
 def _top(scores: np.ndarray, n: int) -> np.ndarray:
@@ -145,40 +180,42 @@ def _top(scores: np.ndarray, n: int) -> np.ndarray:
 
 
 class _Walk:
-    """Where a memory's score came from, told as paths from a seed (for ``explain``)."""
+    """Where a memory's score came from, told as paths from a seed (for ``explain``);
+    nodes are the subgraph's indices."""
 
-    def __init__(self, matrix: GraphMatrix, adjacency: sparse.csr_matrix, predicates: dict[tuple[int, int], str],
-                 scores: np.ndarray, seeds: np.ndarray, named: dict[int, str], mask: np.ndarray):
-        self.matrix, self.adjacency, self.predicates = matrix, adjacency, predicates
-        self.scores, self.seeds, self.named, self.mask = scores, seeds, named, mask
+    def __init__(self, matrix: GraphMatrix, view: Subgraph, scores: np.ndarray, seeds: np.ndarray,
+                 named: dict[int, str]):
+        self.matrix, self.view, self.scores, self.seeds, self.named = matrix, view, scores, seeds, named
 
     def describe(self, index: int) -> str:
-        kind = int(self.matrix.node_type[index])
-        if kind == MEMORY:
-            return f"memory {self.matrix.labels[index][:8]}"
-        return f"{'concept' if kind == CONCEPT else 'entity'} '{self.matrix.labels[index]}'"
+        node = int(self.view.nodes[index])
+        if int(self.matrix.node_type[node]) == MEMORY:
+            return f"memory {self.matrix.labels[node][:8]}"
+        return f"{'concept' if int(self.matrix.node_type[node]) == CONCEPT else 'entity'} '{self.matrix.labels[node]}'"
 
     def step(self, a: int, b: int) -> str:
         """The edge between two nodes, written from ``a`` towards ``b``."""
-        ta, tb = int(self.matrix.node_type[a]), int(self.matrix.node_type[b])
+        na, nb = int(self.view.nodes[a]), int(self.view.nodes[b])
+        ta, tb = int(self.matrix.node_type[na]), int(self.matrix.node_type[nb])
         if ta == MEMORY:
             return f"-[:{EDGE_NAMES[tb]}]->"
         if tb == MEMORY:
             return f"<-[:{EDGE_NAMES[ta]}]-"
         if ta == ENTITY and tb == ENTITY:
-            return f"-[:RELATED {{{self.predicates.get((a, b), '?')}}}]-"
+            return f"-[:RELATED {{{self.view.predicates.get((na, nb), '?')}}}]-"
         return "-[:SIMILAR]-"
 
     def origin(self, index: int) -> str:
-        if index in self.named:
+        if int(self.view.nodes[index]) in self.named:
             return f"query names {self.describe(index)}"
         return f"dense/bm25 hit {self.describe(index)}"
 
     def carriers(self, index: int) -> list[int]:
         """The neighbours of ``index`` in the reader's subgraph, most score sent first."""
-        start, end = self.adjacency.indptr[index], self.adjacency.indptr[index + 1]
-        neighbours = self.adjacency.indices[start:end]
-        sent = self.scores[neighbours] * self.adjacency.data[start:end] * self.mask[neighbours]
+        adjacency = self.view.adjacency
+        start, end = adjacency.indptr[index], adjacency.indptr[index + 1]
+        neighbours = adjacency.indices[start:end]
+        sent = self.scores[neighbours] * adjacency.data[start:end]
         return [int(neighbours[j]) for j in np.argsort(-sent) if sent[j] > 0]
 
     def paths(self, index: int) -> list[str]:
@@ -195,4 +232,4 @@ class _Walk:
         return out[:2]
 
 
-__all__ = ["graph", "query_nodes", "personalized_pagerank", "visible_mask", "ENTITY"]
+__all__ = ["graph", "query_nodes", "personalized_pagerank", "subgraph", "visible_mask", "ENTITY"]

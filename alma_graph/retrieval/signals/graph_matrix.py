@@ -59,6 +59,7 @@ class GraphMatrix:
     lookup: dict[str, list[int]] = field(default_factory=dict)  # phrase -> concept / entity nodes
     memory_index: dict[str, int] = field(default_factory=dict)
     longest: int = 1  # words in the longest lookup key
+    views: dict = field(default_factory=dict)  # (owners, kind) -> the reader's subgraph (signals.graph)
 
     @property
     def memories(self) -> int:
