@@ -51,8 +51,7 @@ def query_nodes(matrix: GraphMatrix, query: str) -> dict[int, str]:
     for n in range(min(matrix.longest, len(tokens)), 0, -1):
         for start in range(len(tokens) - n + 1):
             phrase = " ".join(tokens[start:start + n])
-            hits = matrix.lookup.get(phrase) or matrix.lookup.get(_singular(phrase))
-            for index in hits or ():
+            for index in matrix.named(phrase) or matrix.named(_singular(phrase)):
                 found.setdefault(index, phrase)
     return found
 

@@ -10,8 +10,9 @@ cosine times the geometric mean of both ends' specificity.
 A fact (``RELATED``) joins its two entities too, but only for a reader who may see the
 memory it came from: those edges are kept apart (``facts``) and added per query.
 
-Built from five whole-project reads, once per write generation (a retrieve reuses it),
-and kept per store. A query's words find their nodes by n-gram lookup in ``lookup``
+Built from five whole-project reads and kept per store, once per write generation (a
+retrieve reuses it); after this process's writes that only add memories, it grows from
+their links instead (``_Builder``). A query's words find their nodes by n-gram lookup in ``lookup``
 (the concepts' keys and the words memories used for them, the entities' names), so
 the signal parses no query with spaCy.
 """
@@ -56,7 +57,11 @@ class GraphMatrix:
     facts: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), dtype=np.int64))  # subject, object, memory
     fact_weights: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     predicates: list[str] = field(default_factory=list)  # per fact
-    lookup: dict[str, list[int]] = field(default_factory=dict)  # phrase -> concept / entity nodes
+    # phrase -> concept / entity nodes, numbered among those nodes (node = memories + number);
+    # shared with the builder, which only appends, so numbers past ``others`` are not ours yet
+    lookup: Mapping[str, list[int]] = field(default_factory=dict)
+    aliases: Mapping[str, str] = field(default_factory=dict)  # an alias's words -> its canonical name's
+    others: int = 0  # concept and entity nodes
     memory_index: dict[str, int] = field(default_factory=dict)
     longest: int = 1  # words in the longest lookup key
     views: dict = field(default_factory=dict)  # (owners, kind) -> the reader's subgraph (signals.graph)
@@ -65,83 +70,122 @@ class GraphMatrix:
     def memories(self) -> int:
         return len(self.memory_ids)
 
+    def named(self, phrase: str) -> list[int]:
+        """The concept and entity nodes a phrase (lower-case words) names, or its alias names."""
+        hits = list(self.lookup.get(phrase, ()))
+        canonical = self.aliases.get(phrase)
+        if canonical is not None:
+            hits += self.lookup.get(canonical, ())
+        return [self.memories + h for h in dict.fromkeys(hits) if h < self.others]
+
 
 def build(store: GraphStore, generation: int, aliases: Mapping[str, str] | None = None) -> GraphMatrix:
     return assemble(store.live_graph(), generation, aliases)
 
 
 def assemble(data: Mapping[str, list[dict]], generation: int, aliases: Mapping[str, str] | None = None) -> GraphMatrix:
-    """The matrix of ``live_graph``'s rows (specificities depend on every link, so they are
-    computed over the whole project each time)."""
-    memory_ids = [r["id"] for r in data["memories"]]
-    memory_index = {m: i for i, m in enumerate(memory_ids)}
-    owners: dict[str, int] = {}
-    kinds: dict[str, int] = {}
-    owner = np.array([owners.setdefault(owner_of(r), len(owners)) for r in data["memories"]], dtype=np.int32)
-    kind = np.array([kinds.setdefault(r["kind"], len(kinds)) for r in data["memories"]], dtype=np.int32)
-    labels = list(memory_ids)
-    node_type = [MEMORY] * len(memory_ids)
-    nodes: dict[str, int] = {}
-    lookup: dict[str, set[int]] = {}
-    rows: list[int] = []
-    cols: list[int] = []
+    """The matrix of ``live_graph``'s rows."""
+    builder = _Builder(aliases)
+    builder.add(data)
+    return builder.matrix(generation)
 
-    def node(key: str, label: str, kind_of: int) -> int:
-        index = nodes.get(key)
-        if index is None:
-            index = nodes[key] = len(labels)
-            labels.append(label)
-            node_type.append(kind_of)
-        return index
 
-    def look(phrase: str | None, index: int) -> None:
+class _Builder:
+    """What a matrix is assembled from, kept between write generations: memories this
+    process adds cost the Python work of their own links only, and the numpy work
+    (specificities, weights and the sparse matrix, which depend on every link) is redone
+    over arrays. Reassembling the whole project's rows took seconds at 10,000 memories."""
+
+    def __init__(self, aliases: Mapping[str, str] | None = None):
+        self.memory_ids: list[str] = []
+        self.memory_index: dict[str, int] = {}
+        self.owners: dict[str, int] = {}
+        self.kinds: dict[str, int] = {}
+        self.owner: list[int] = []
+        self.kind: list[int] = []
+        self.others: dict[str, int] = {}  # a concept's or an entity's key -> its number
+        self.other_labels: list[str] = []
+        self.other_types: list[int] = []
+        self.lookup: dict[str, list[int]] = {}
+        self.aliases = {" ".join(words(a)): " ".join(words(c)) for a, c in (aliases or {}).items()}
+        self.longest = max((k.count(" ") + 1 for k in self.aliases), default=1)
+        self.links: tuple[list[int], list[int]] = ([], [])  # memory, other number
+        self.similar: list[tuple[int, int, float]] = []
+        self.similar_seen: set[tuple[str, str]] = set()
+        self.facts: list[tuple[int, int, int]] = []
+        self.predicates: list[str] = []
+
+    def add(self, data: Mapping[str, list[dict]]) -> None:
+        """Rows of ``live_graph`` (or ``new_graph``: new memories and their links)."""
+        for r in data.get("memories", []):
+            self.memory_index[r["id"]] = len(self.memory_ids)
+            self.memory_ids.append(r["id"])
+            self.owner.append(self.owners.setdefault(owner_of(r), len(self.owners)))
+            self.kind.append(self.kinds.setdefault(r["kind"], len(self.kinds)))
+        # memory -> concept (looked up by its name and the words a memory used for it),
+        # memory -> entity (by its normalised and its display name)
+        for links, kind_of, names in ((data.get("concepts", []), CONCEPT, ("name", "mention")),
+                                      (data.get("entities", []), ENTITY, ("norm_name", "name"))):
+            for r in links:
+                m = self.memory_index.get(r["memory_id"])
+                if m is not None:
+                    other = self._other(r["key"], r["name"], kind_of)
+                    self.links[0].append(m)
+                    self.links[1].append(other)
+                    for name in names:
+                        self._look(r[name], other)
+        for r in data.get("similar", []):
+            a, b = self.others.get(r["from_key"]), self.others.get(r["to_key"])
+            if a is not None and b is not None and (r["from_key"], r["to_key"]) not in self.similar_seen:
+                self.similar_seen.add((r["from_key"], r["to_key"]))
+                self.similar.append((a, b, float(r["cosine"] or 0.0)))
+        for r in data.get("facts", []):
+            a, b, m = self.others.get(r["subject"]), self.others.get(r["object"]), self.memory_index.get(r["memory_id"])
+            if a is not None and b is not None and m is not None and a != b:
+                self.facts.append((a, b, m))
+                self.predicates.append(r["predicate"])
+
+    def _other(self, key: str, label: str, kind_of: int) -> int:
+        number = self.others.get(key)
+        if number is None:
+            number = self.others[key] = len(self.other_labels)
+            self.other_labels.append(label)
+            self.other_types.append(kind_of)
+        return number
+
+    def _look(self, phrase: str | None, number: int) -> None:
         if phrase:
-            lookup.setdefault(" ".join(words(phrase)), set()).add(index)
+            key = " ".join(words(phrase))
+            found = self.lookup.setdefault(key, [])
+            if number not in found:  # append only: a matrix reading this list meanwhile stays right
+                found.append(number)
+                self.longest = max(self.longest, key.count(" ") + 1)
 
-    # memory -> concept (looked up by its name and the words a memory used for it),
-    # memory -> entity (by its normalised and its display name)
-    for links, kind_of, names in ((data["concepts"], CONCEPT, ("name", "mention")),
-                                  (data["entities"], ENTITY, ("norm_name", "name"))):
-        for r in links:
-            m = memory_index.get(r["memory_id"])
-            if m is not None:
-                linked = node(r["key"], r["name"], kind_of)
-                rows.append(m)
-                cols.append(linked)
-                for name in names:
-                    look(r[name], linked)
-    for alias, canonical in (aliases or {}).items():
-        target = lookup.get(" ".join(words(canonical)))
-        if target:
-            lookup.setdefault(" ".join(words(alias)), set()).update(target)
-    size = len(labels)
-    degree = np.bincount(np.asarray(cols, dtype=np.int64), minlength=size).astype(np.float32)
-    specificity = np.zeros(size, dtype=np.float32)
-    others = degree > 0
-    specificity[others] = np.log1p(max(len(memory_ids), 1) / degree[others])
-    weights = specificity[np.asarray(cols, dtype=np.int64)] if cols else np.zeros(0, dtype=np.float32)
-    pairs_a, pairs_b, pair_w = list(rows), list(cols), list(weights)
-    for r in data["similar"]:
-        a, b = nodes.get(r["from_key"]), nodes.get(r["to_key"])
-        if a is not None and b is not None:
-            pairs_a.append(a)
-            pairs_b.append(b)
-            pair_w.append(float(r["cosine"] or 0.0) * float(np.sqrt(specificity[a] * specificity[b])))
-    facts, fact_weights, predicates = [], [], []
-    for r in data["facts"]:
-        a, b, m = nodes.get(r["subject"]), nodes.get(r["object"]), memory_index.get(r["memory_id"])
-        if a is not None and b is not None and m is not None and a != b:
-            facts.append((a, b, m))
-            fact_weights.append(float(np.sqrt(specificity[a] * specificity[b])))
-            predicates.append(r["predicate"])
-    half = sparse.coo_matrix((np.asarray(pair_w, dtype=np.float32), (pairs_a, pairs_b)), shape=(size, size))
-    adjacency = (half + half.T).tocsr()
-    adjacency.sum_duplicates()
-    return GraphMatrix(generation, memory_ids, labels, np.asarray(node_type, dtype=np.int8), owner, kind, owners,
-                       kinds, adjacency, specificity, np.asarray(facts, dtype=np.int64).reshape(-1, 3),
-                       np.asarray(fact_weights, dtype=np.float32), predicates,
-                       {k: sorted(v) for k, v in lookup.items()}, memory_index,
-                       max((k.count(" ") + 1 for k in lookup), default=1))
+    def matrix(self, generation: int) -> GraphMatrix:
+        memories = len(self.memory_ids)
+        size = memories + len(self.other_labels)
+        rows = np.asarray(self.links[0], dtype=np.int64)
+        cols = np.asarray(self.links[1], dtype=np.int64) + memories
+        degree = np.bincount(cols, minlength=size).astype(np.float32)
+        specificity = np.zeros(size, dtype=np.float32)
+        others = degree > 0
+        specificity[others] = np.log1p(max(memories, 1) / degree[others])
+        similar = np.asarray(self.similar, dtype=np.float64).reshape(-1, 3)
+        sa, sb = similar[:, 0].astype(np.int64) + memories, similar[:, 1].astype(np.int64) + memories
+        pairs_a = np.concatenate([rows, sa])
+        pairs_b = np.concatenate([cols, sb])
+        weights = np.concatenate([specificity[cols], similar[:, 2] * np.sqrt(specificity[sa] * specificity[sb])])
+        half = sparse.coo_matrix((weights.astype(np.float32), (pairs_a, pairs_b)), shape=(size, size))
+        adjacency = (half + half.T).tocsr()
+        adjacency.sum_duplicates()
+        facts = np.asarray(self.facts, dtype=np.int64).reshape(-1, 3) + np.array([memories, memories, 0])
+        fact_weights = np.sqrt(specificity[facts[:, 0]] * specificity[facts[:, 1]]).astype(np.float32)
+        node_type = np.concatenate([np.full(memories, MEMORY, dtype=np.int8), np.asarray(self.other_types, dtype=np.int8)])
+        return GraphMatrix(generation, list(self.memory_ids), self.memory_ids + self.other_labels, node_type,
+                           np.asarray(self.owner, dtype=np.int32), np.asarray(self.kind, dtype=np.int32),
+                           dict(self.owners), dict(self.kinds), adjacency, specificity, facts, fact_weights,
+                           list(self.predicates), self.lookup, self.aliases, len(self.other_labels),
+                           dict(self.memory_index), self.longest)
 
 
 def visible_adjacency(matrix: GraphMatrix, mask: np.ndarray) -> tuple[sparse.csr_matrix, dict[tuple[int, int], str]]:
@@ -164,11 +208,11 @@ def visible_adjacency(matrix: GraphMatrix, mask: np.ndarray) -> tuple[sparse.csr
 
 @dataclass
 class _Cached:
-    """A store's matrix, the rows it was assembled from, and the writes since (by generation):
+    """A store's matrix, what it was assembled from, and the writes since (by generation):
     the memories each added, or None for a write that removed or rebuilt something."""
 
     matrix: GraphMatrix
-    data: dict[str, list[dict]]
+    builder: _Builder
     writes: dict[int, list[str] | None] = field(default_factory=dict)
 
     def added_since(self, generation: int) -> list[str] | None:
@@ -210,13 +254,11 @@ def matrix_for(store: GraphStore, generation: int, aliases: Mapping[str, str] | 
             return cached.matrix
         added = cached.added_since(generation) if cached is not None else None
         if cached is not None and added is not None and not set(added) & set(cached.matrix.memory_index):
-            data = cached.data
-            delta = store.new_graph(added) if added else {}
-            seen = {(r["from_key"], r["to_key"]) for r in data["similar"]}
-            data = {name: rows + [r for r in delta.get(name, []) if name != "similar"
-                                  or (r["from_key"], r["to_key"]) not in seen]
-                    for name, rows in data.items()}
+            builder = cached.builder
+            if added:
+                builder.add(store.new_graph(added))
         else:
-            data = store.live_graph()
-        cached = _cache[store] = _Cached(assemble(data, generation, aliases), data)
+            builder = _Builder(aliases)
+            builder.add(store.live_graph())
+        cached = _cache[store] = _Cached(builder.matrix(generation), builder)
         return cached.matrix
