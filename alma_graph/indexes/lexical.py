@@ -94,6 +94,10 @@ class LexicalIndex:
         self._owners = np.zeros(0, dtype=np.int32)
         self._live = 0
         self._total_length = 0
+        # until the next write: each slot's length normalisation, and each queried term's
+        # (slots, score part), so a run of searches does not recompute them
+        self._norm: np.ndarray | None = None
+        self._parts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -113,7 +117,7 @@ class LexicalIndex:
                     self._touch_next(position, touched)
             for memory_id in touched:
                 self._reindex(memory_id)
-            self._maybe_compact()
+            self._written()
 
     def remove(self, memory_ids: Iterable[str]) -> None:
         with self._lock:
@@ -122,7 +126,7 @@ class LexicalIndex:
                 self._forget(memory_id, touched)
             for memory_id in touched:
                 self._reindex(memory_id)
-            self._maybe_compact()
+            self._written()
 
     def _tokenize(self, texts: list[str]) -> list[list[str]]:
         if self._tokenizer is None:
@@ -208,6 +212,11 @@ class LexicalIndex:
         self._slot_terms[slot] = None
         doc.slot = -1
 
+    def _written(self) -> None:
+        self._norm = None  # N and the average length moved: every score part changes
+        self._parts = {}
+        self._maybe_compact()
+
     def _maybe_compact(self) -> None:
         """Drop dead slots once they outnumber the live ones (from the kept term counts,
         without tokenising again), so postings stay at most about twice what is live."""
@@ -230,19 +239,22 @@ class LexicalIndex:
         """float32 score per slot, as bm25s computes it: per term, idf (float32) times the
         term part (float64), rounded to float32, then summed in float32 in query order
         (a repeated query term counts again)."""
-        n, avgdl = self._live, self._total_length / self._live
-        scores = np.zeros(len(self._slot_ids), dtype=np.float32)
-        parts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        count = len(self._slot_ids)
+        if self._norm is None:  # k1 * (1 - b + b * dl / avgdl), with bm25s's order of operations
+            self._norm = K1 * ((1 - B) + B * self._lengths[:count] / (self._total_length / self._live))
+        parts = self._parts
+        if len(parts) > 4096:
+            parts.clear()
+        scores = np.zeros(count, dtype=np.float32)
         for term in terms:
             part = parts.get(term)
             if part is None:
                 df = self._df[term]
-                idf = np.float32(math.log(1 + (n - df + 0.5) / (df + 0.5)))
+                idf = np.float32(math.log(1 + (self._live - df + 0.5) / (df + 0.5)))
                 slots_buf, tfs_buf = self._postings[term]
                 slots = np.array(slots_buf, dtype=np.int32)  # copies: the arrays stay appendable
                 tfs = np.array(tfs_buf, dtype=np.float32)
-                tfc = tfs / (K1 * ((1 - B) + B * self._lengths[slots] / avgdl) + tfs)
-                part = parts[term] = (slots, (idf * tfc).astype(np.float32))
+                part = parts[term] = (slots, (idf * (tfs / (self._norm[slots] + tfs))).astype(np.float32))
             scores[part[0]] += part[1]  # a term's slots are distinct
         return scores
 
@@ -261,10 +273,13 @@ class LexicalIndex:
             scores = self._scores(terms)
             slots = np.flatnonzero(scores > 0)
             # visibility on the matching slots only (dead slots have kind _DEAD)
-            visible = (self._kinds[slots] == kind_code) & np.isin(self._owners[slots], owner_codes)
+            seen = np.zeros(len(self._codes), dtype=bool)
+            seen[owner_codes] = True
+            visible = (self._kinds[slots] == kind_code) & seen[self._owners[slots]]
             if only_ids is not None:
-                allowed = [d.slot for d in map(self._docs.get, only_ids) if d is not None and d.slot >= 0]
-                visible &= np.isin(slots, allowed)
+                allowed = np.zeros(len(scores), dtype=bool)
+                allowed[[d.slot for d in map(self._docs.get, only_ids) if d is not None and d.slot >= 0]] = True
+                visible &= allowed[slots]
             slots = slots[visible]
             top = scores[slots]
             if len(slots) > n:  # keep the n best, with every slot tied with the n-th
