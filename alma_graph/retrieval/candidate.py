@@ -10,6 +10,6 @@ class Candidate:
     memory_id: str
     relevance: float = 0.0  # fused RRF score / best fused score in this kind
     fused: float = 0.0
-    signals: dict[str, dict[str, float]] = field(default_factory=dict)  # signal -> {rank, score}
+    signals: dict[str, tuple[int, float]] = field(default_factory=dict)  # signal -> (rank, its score)
     paths: list[str] = field(default_factory=list)
     cosine: float | None = None

@@ -33,15 +33,19 @@ from alma_graph.retrieval.timecues import time_window
 __all__ = ["Candidate", "HybridRanker", "fuse"]
 
 
-def fuse(lists: dict[str, list[tuple[str, float]]], recipe: RecipeConfig) -> dict[str, Candidate]:
-    """Weighted reciprocal rank fusion, normalised so the best candidate has relevance 1."""
-    fused: dict[str, Candidate] = {}
+def fuse(lists: dict[str, list[tuple[str, float]]], recipe: RecipeConfig,
+         fused: dict[str, Candidate] | None = None) -> dict[str, Candidate]:
+    """Weighted reciprocal rank fusion, normalised so the best candidate has relevance 1.
+    With ``fused``, the lists are added to an earlier fusion (a list that depends on it)."""
+    fused = {} if fused is None else fused
     for name, ranked in lists.items():
-        weight = recipe.signals[cast(SignalName, name)].weight
+        weight, k = recipe.signals[cast(SignalName, name)].weight, recipe.rrf_k
         for rank, (memory_id, score) in enumerate(ranked, start=1):
-            candidate = fused.setdefault(memory_id, Candidate(memory_id))
-            candidate.fused += weight / (recipe.rrf_k + rank)
-            candidate.signals[name] = {"rank": rank, "score": round(float(score), 4)}
+            candidate = fused.get(memory_id)
+            if candidate is None:
+                candidate = fused[memory_id] = Candidate(memory_id)
+            candidate.fused += weight / (k + rank)
+            candidate.signals[name] = (rank, score)
     best = max((c.fused for c in fused.values()), default=0.0)
     for candidate in fused.values():
         candidate.relevance = candidate.fused / best if best else 0.0
@@ -88,8 +92,7 @@ class HybridRanker:
             fused = fuse(lists, recipe)
             if "neighbors" in signals and fused:
                 near = neighbors(self.rows, fused, owner_set, kind, recipe)
-                lists["neighbors"] = [(i, s) for i, s in near if only_ids is None or i in only_ids]
-                fused = fuse(lists, recipe)
+                fuse({"neighbors": [(i, s) for i, s in near if only_ids is None or i in only_ids]}, recipe, fused)
             for memory_id, candidate in fused.items():
                 candidate.paths = paths.get(memory_id, []) if paths else []
             cosines = index.cosines(vector, fused)

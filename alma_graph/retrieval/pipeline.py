@@ -91,7 +91,9 @@ def retrieve(ctx: Context, task: str, agent: str, top_k: int | None = None, user
             memory.score, memory.score_breakdown = item.score, item.breakdown
             if explain:
                 memory.explain = {"recipe": recipe or config.recipe,
-                                  "signals": candidate.signals, "fused_rrf": round(candidate.fused, 6),
+                                  "signals": {name: {"rank": rank, "score": round(float(score), 4)}
+                                              for name, (rank, score) in candidate.signals.items()},
+                                  "fused_rrf": round(candidate.fused, 6),
                                   "paths": candidate.paths}
             getattr(result, SLICE_FIELDS[kind]).append(memory)
     result.retrieval_time_ms = (time.perf_counter() - started) * 1000
