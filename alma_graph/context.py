@@ -104,21 +104,24 @@ class Context:
         the matching index updates, after the commit."""
         change = Change()
         generation = None
-        with self.store.transaction():
-            yield change
-            if change.changed:
-                # a server's own indexes change with the graph, in this transaction
-                self.store.memories_changed([r["id"] for r in change.indexed], change.removed, change.rebuild)
-                generation = self.store.bump_generation()
-        if generation is None:
-            return
-        if change.rebuild:
-            self.reindex()
-            return
-        self.indexes.remove(change.removed)
-        self.indexes.add(change.indexed)
-        self.indexes.generation = generation
-        graph_matrix.note_write(self.store, generation, [r["id"] for r in change.indexed], bool(change.removed))
+        # The store's lock until the indexes show the commit: the next write in this process
+        # (learning reads the vector index inside its transaction) sees this one in them.
+        with self.store.exclusive():
+            with self.store.transaction():
+                yield change
+                if change.changed:
+                    # a server's own indexes change with the graph, in this transaction
+                    self.store.memories_changed([r["id"] for r in change.indexed], change.removed, change.rebuild)
+                    generation = self.store.bump_generation()
+            if generation is None:
+                return
+            if change.rebuild:
+                self.reindex()
+                return
+            self.indexes.remove(change.removed)
+            self.indexes.add(change.indexed)
+            self.indexes.generation = generation
+            graph_matrix.note_write(self.store, generation, [r["id"] for r in change.indexed], bool(change.removed))
 
     def reindex(self) -> None:
         """Everything derived from the graph again: both indexes and the entity names the

@@ -104,6 +104,19 @@ class VectorIndex:
                 if label != -1
             ]
 
+    def within(self, vector: np.ndarray, owners: Iterable[str], kind: str, radius: float) -> list[tuple[str, float]]:
+        """Every memory of ``kind`` that ``owners`` hold whose cosine with the query is above
+        ``radius``, as (id, cosine): a FAISS range search, however many the owners hold."""
+        with self._lock:
+            count, selector = self._selector(frozenset(owners), kind)
+            if not count:
+                return []
+            params = self._faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]  # SWIG keyword
+            query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, self.dimension)
+            _, scores, labels = self._index.range_search(query, radius, params=params)
+            return [(self._entries[label].memory_id, float(score))
+                    for label, score in zip(labels.tolist(), scores.tolist())]
+
     def _selector(self, owners: frozenset[str], kind: str) -> tuple[int, object]:
         """(how many, FAISS selector) of the labels of ``kind`` that ``owners`` hold."""
         cached = self._selectors.get((owners, kind))
