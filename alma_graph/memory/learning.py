@@ -9,7 +9,7 @@ anti-pattern. Every derived memory is linked to its outcomes by DERIVED_FROM,
 which is also how a later outcome finds the memory it reinforces.
 
 The similar outcomes come from the process's FAISS index when it holds every committed
-memory (an embedded store: see ``own_vectors``), with one store statement for their
+memory (an embedded store: see ``Context.own_vectors``), with one store statement for their
 derived memories; otherwise from the store, which scores them itself where it can
 (Neo4j). Either way a cosine is computed exactly as ``embedding @ vector`` and compared
 with the threshold, so both paths group alike. Reading every outcome's vector from the
@@ -27,7 +27,6 @@ import numpy as np
 from alma_graph.backends.base import GraphStore
 from alma_graph.config import ALMAConfig
 from alma_graph.graph_model import Edge, agent_key
-from alma_graph.indexes.search import VectorSearch
 from alma_graph.indexes.vectors import VectorIndex
 from alma_graph.models import MemoryKind
 from alma_graph.memory.records import new_row
@@ -56,13 +55,6 @@ class Similar:
     derived: dict[str, dict[str, Any]] = field(default_factory=dict)  # kind -> id and counts
 
 
-def own_vectors(vectors: VectorSearch, store: GraphStore) -> VectorIndex | None:
-    """The process's FAISS index when it holds every committed live memory: an embedded store
-    has no other writer, and ``Context.write`` updates the index before the next write begins.
-    A shared store's other processes write too; a server's indexes are not in the process."""
-    return vectors if isinstance(vectors, VectorIndex) and not store.shared else None
-
-
 def heuristic_confidence(successes: int, occurrences: int) -> float:
     """Laplace-smoothed success rate: grows with evidence, never reaches 1 on a few runs."""
     return (successes + 1) / (occurrences + 2)
@@ -72,7 +64,7 @@ class Learner:
     def __init__(self, store: GraphStore, config: ALMAConfig, vectors: VectorIndex | None = None):
         self.store = store
         self.config = config
-        self.vectors = vectors  # see own_vectors; None: ask the store
+        self.vectors = vectors  # Context.own_vectors(); None: ask the store
 
     def _similar_outcomes(self, outcome: dict[str, Any], vector: np.ndarray) -> list[Similar]:
         """The agent's live outcomes of this task type (but this one) at least

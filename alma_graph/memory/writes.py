@@ -17,7 +17,7 @@ from alma_graph.context import Context
 from alma_graph.errors import ValidationError
 from alma_graph.events import EventType
 from alma_graph.graph_model import Edge, user_key
-from alma_graph.memory.learning import Learner, own_vectors
+from alma_graph.memory.learning import Learner
 from alma_graph.memory.records import as_utc, new_row, to_memory, utcnow
 from alma_graph.memory.scope import check_scope
 from alma_graph.memory.validation import (
@@ -116,7 +116,7 @@ def learn(ctx: Context, agent: str, task: str, outcome: bool | str, strategy_use
         store.create_memories([row])
         store.file_outcome(row["id"], agent, task_type, task)  # its agent and task, one statement
         ctx.knowledge.write([row], extractions)
-        learner = Learner(store, ctx.config, own_vectors(ctx.indexes.vectors, store))
+        learner = Learner(store, ctx.config, ctx.own_vectors())
         learned = learner.learn_from(row, vector, lambda t: ctx.embedder.embed(t).tolist(), now)
         if workflow_id is not None:  # its memories belong to the workflow
             link_memories(store, workflow_id, [row["id"], *(r["id"] for r in learned.created)], utcnow())
