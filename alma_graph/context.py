@@ -30,6 +30,7 @@ from alma_graph.graph_model import Edge, agent_key
 from alma_graph.indexes.embeddings import Embedder
 from alma_graph.indexes.choice import open_indexes
 from alma_graph.indexes.search import SearchIndexes
+from alma_graph.indexes.vectors import VectorIndex
 from alma_graph.knowledge.graph import KnowledgeGraph
 from alma_graph.memory.validation import check_name
 from alma_graph.retrieval.signals import graph_matrix
@@ -88,6 +89,7 @@ class Context:
         self.closed = False
         self._visible: dict[str, dict[str, str | None]] = {}
         self._visible_generation: int | None = None
+        self.rebuilding = 0  # bulk writes whose indexes are being rebuilt (changed under the store's lock)
 
     @classmethod
     def open(cls, config: ALMAConfig, store: GraphStore, embedder: Embedder, events: EventEmitter) -> "Context":
@@ -106,21 +108,43 @@ class Context:
         the matching index updates, after the commit."""
         change = Change()
         generation = None
-        with self.store.transaction():
-            yield change
-            if change.changed:
-                # a server's own indexes change with the graph, in this transaction
-                self.store.memories_changed([r["id"] for r in change.indexed], change.removed, change.rebuild)
-                generation = self.store.bump_generation()
-        if generation is None:
-            return
+        # The store's lock until the vector and text indexes show the commit: they take the
+        # writes in commit order, and the next write of this process sees this one in them
+        # (learning reads the vectors in its transaction: ``own_vectors``). Only the indexes'
+        # own locks are taken under it; what reads the store under a lock of its own (a
+        # rebuild, the graph matrix) comes after, or two threads could wait on each other.
+        with self.store.exclusive():
+            with self.store.transaction():
+                yield change
+                if change.changed:
+                    # a server's own indexes change with the graph, in this transaction
+                    self.store.memories_changed([r["id"] for r in change.indexed], change.removed, change.rebuild)
+                    generation = self.store.bump_generation()
+            if generation is None:
+                return
+            if change.rebuild:
+                self.rebuilding += 1  # the indexes miss this write until reindex() is done
+            else:
+                self.indexes.remove(change.removed)
+                self.indexes.add(change.indexed)
+                self.indexes.generation = generation
         if change.rebuild:
-            self.reindex()
+            try:
+                self.reindex()
+            finally:
+                with self.store.exclusive():
+                    self.rebuilding -= 1
             return
-        self.indexes.remove(change.removed)
-        self.indexes.add(change.indexed)
-        self.indexes.generation = generation
         graph_matrix.note_write(self.store, generation, [r["id"] for r in change.indexed], bool(change.removed))
+
+    def own_vectors(self) -> VectorIndex | None:
+        """The process's FAISS index, inside a write, when it holds every committed live memory:
+        an embedded store has no other writer and no rebuild is under way. A shared store's
+        other processes write too; a server's indexes are not in the process."""
+        vectors = self.indexes.vectors
+        if isinstance(vectors, VectorIndex) and not self.store.shared and not self.rebuilding:
+            return vectors
+        return None
 
     def reindex(self) -> None:
         """Everything derived from the graph again: both indexes and the entity names the

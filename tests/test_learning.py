@@ -248,3 +248,60 @@ def test_a_later_heuristic_is_offered_only_to_its_own_task_type(alma):
     assert len(heuristics(alma)) == 2
     [anti] = anti_patterns(alma)
     assert anti["better_alternative"] == other
+
+
+def test_learning_after_a_reopen_groups_with_the_outcomes_stored_before(make_alma, tmp_path):
+    # The similar outcomes come from the vector index on an embedded store: after a reopen it is
+    # the one loaded from its cache file (or rebuilt), and must hold the outcomes learned before.
+    alma = make_alma(directory=tmp_path / "reopened")
+    for task in LOGIN_TASKS[:2]:
+        alma.learn("qa", task, True, STRATEGY, task_type="form_testing")
+    sleep_failures(alma, 1)
+    alma.close()
+
+    alma = make_alma(directory=tmp_path / "reopened")
+    alma.learn("qa", LOGIN_TASKS[2], True, STRATEGY, task_type="form_testing")
+    [row] = heuristics(alma)
+    assert row["occurrence_count"] == 3 and len(alma.store.targets(Edge.DERIVED_FROM, row["id"])) == 3
+    sleep_failures(alma, 2, start=1)
+    [anti] = anti_patterns(alma)
+    assert anti["occurrence_count"] == 2
+    alma.close()
+
+    alma = make_alma(directory=tmp_path / "reopened")
+    alma.learn("qa", LOGIN_TASKS[3], True, STRATEGY, task_type="form_testing")
+    sleep_failures(alma, 3, start=2)
+    assert heuristics(alma)[0]["occurrence_count"] == 4 and anti_patterns(alma)[0]["occurrence_count"] == 3
+
+
+def test_the_index_and_the_store_find_the_same_similar_outcomes(alma):
+    """The learner's two ways to the similar outcomes (the process's vector index on an embedded
+    store, the store itself otherwise) agree with each other and with scoring every stored vector."""
+    import numpy as np
+
+    from alma_graph.memory.learning import Learner
+
+    learn_successes(alma, [(t, STRATEGY) for t in LOGIN_TASKS[:4]] + UNRELATED)
+    sleep_failures(alma, 3)
+    alma.forget(memory_ids=[alma.learn("qa", LOGIN_TASKS[4], True, STRATEGY, task_type="form_testing").id])
+    ctx, threshold = alma.context, alma.context.config.learning.similarity_threshold
+    stored = alma.store.find_memories(with_embedding=True, agents=["qa"], kind=MemoryKind.OUTCOME.value,
+                                      category="form_testing", archived=False)
+    derived = {(kind, r["id"]): set(alma.store.targets(Edge.DERIVED_FROM, r["id"]))
+               for kind, rows in (("heuristic", heuristics(alma)), ("anti_pattern", anti_patterns(alma))) for r in rows}
+    assert len(derived) == 3  # email testing, deployments, sleeping
+    assert (ctx.own_vectors() is not None) == (alma.store.name == "kuzu")
+    sizes = []
+    for task, strategy in [(LOGIN_TASKS[5], STRATEGY), (SIGNUP_FAILURES[0], SLEEP), UNRELATED[0]]:
+        vector = ctx.embedder.embed(f"{task} | strategy: {strategy}")
+        probe = {"id": "probe", "agent": "qa", "category": "form_testing"}
+        found = [Learner(alma.store, ctx.config, vectors)._similar_outcomes(probe, vector)
+                 for vectors in (ctx.own_vectors(), None)]
+        assert found[0] == found[1]
+        sizes.append(len(found[0]))
+        scores = np.asarray([r["embedding"] for r in stored], dtype=np.float32) @ vector
+        assert {s.id for s in found[0]} == {r["id"] for r, score in zip(stored, scores) if score >= threshold}
+        for similar in found[0]:
+            assert {kind: d["id"] for kind, d in similar.derived.items()} == {
+                kind: memory_id for (kind, memory_id), sources in derived.items() if similar.id in sources}
+    assert sizes == [4, 3, 3]  # the live email successes, the sleep failures, the deployments

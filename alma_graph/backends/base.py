@@ -18,6 +18,7 @@ from alma_graph.graph_model import SCHEMA_VERSION, Edge, Node, agent_key, task_k
 from alma_graph.queries import admin as qa
 from alma_graph.queries import concepts as qc
 from alma_graph.queries import cypher as q
+from alma_graph.queries import learning as ql
 
 
 class GraphStore(ABC):
@@ -44,6 +45,10 @@ class GraphStore(ABC):
     @abstractmethod
     def transaction(self) -> AbstractContextManager:
         """All statements inside commit together or not at all. Re-entrant."""
+
+    def exclusive(self) -> AbstractContextManager:
+        """Hold this handle's lock (re-entrant; every statement and transaction takes it)."""
+        return self._lock
 
     @abstractmethod
     def _create_memories_query(self) -> str:
@@ -215,10 +220,38 @@ class GraphStore(ABC):
     def active_memory_ids(self) -> set[str]:
         return {row["id"] for row in self.run(q.ACTIVE_MEMORY_IDS, {"project_id": self.project_id})}
 
-    def derived_sources(self, agent: str, kind: str, category: str) -> dict[str, str]:
-        """Outcome id -> the id of the live heuristic or anti-pattern derived from it."""
-        params = {"project_id": self.project_id, "agent": agent, "kind": kind, "category": category}
-        return {row["source"]: row["derived"] for row in self.run(q.DERIVED_SOURCES, params)}
+    # -- learning (memory/learning.py; the statements are in queries/learning.py) ------------
+
+    def file_outcome(self, memory_id: str, agent: str, task_type: str, description: str) -> None:
+        """A freshly created outcome is LEARNED by its agent (created when new) and ABOUT its task."""
+        self.run(ql.FILE_OUTCOME, {
+            "id": memory_id, "agent_key": agent_key(self.project_id, agent), "name": agent, "empty": [],
+            "task_key": task_key(self.project_id, task_type, description), "project_id": self.project_id,
+            "task_type": task_type, "description": description})
+
+    def outcomes_among(self, agent: str, category: str, ids: list[str]) -> list[dict[str, Any]]:
+        """Of ``ids``, the agent's live outcomes of the category, with the live heuristics and
+        anti-patterns derived from them (``queries.learning.similar_outcomes``)."""
+        if not ids:
+            return []
+        return self.run(ql.similar_outcomes("ids"), {**self._outcome_params(agent, category), "ids": ids})
+
+    def similar_outcomes(self, agent: str, category: str, vector: list[float], floor: float,
+                         exclude: str) -> list[dict[str, Any]]:
+        """The agent's live outcomes of the category but ``exclude``, with their vectors and
+        derived memories: at least those whose cosine with ``vector`` is ``floor`` or more (here
+        every one: a server that scores vectors itself sends fewer)."""
+        return self.run(ql.similar_outcomes("all"), {**self._outcome_params(agent, category), "exclude": exclude})
+
+    def _outcome_params(self, agent: str, category: str) -> dict[str, Any]:
+        return {"project_id": self.project_id, "agent": agent, "category": category, "kind": ql.OUTCOME,
+                "derived_kinds": ql.DERIVED_KINDS}
+
+    def reinforce(self, memory_id: str, values: dict[str, Any], outcome_id: str) -> None:
+        """``update_memory`` and a DERIVED_FROM edge to a new outcome, in one statement."""
+        self.changed_memories([memory_id])
+        params = {f"v_{name}": value for name, value in values.items()}
+        self.run(ql.reinforce(list(values)), {**params, "id": memory_id, "outcome": outcome_id})
 
     # -- entities and facts -------------------------------------------------------------
 

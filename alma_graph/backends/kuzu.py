@@ -20,7 +20,7 @@ from typing import Any
 from alma_graph.backends import open_paths
 from alma_graph.backends.base import GraphStore
 from alma_graph.errors import StorageError
-from alma_graph.graph_model import EDGE_PROPERTIES, NODE_PROPERTIES, Edge, Node
+from alma_graph.graph_model import EDGE_PROPERTIES, MEMORY_PROPERTIES, NODE_PROPERTIES, Edge, Node
 from alma_graph.queries import cypher as q
 from alma_graph.queries import kuzu as kq
 
@@ -107,12 +107,22 @@ class KuzuStore(GraphStore):
             self._in_transaction = False
             self.run("COMMIT")
 
+    def bump_generation(self) -> int:
+        with self.transaction():  # one statement instead of a read and a write
+            [row] = self.run(kq.BUMP_GENERATION, {"key": f"{self.project_id}/generation"})
+            return int(row["value"])
+
     def _create_memories_query(self) -> str:
         return kq.create_memories(self.dimension)
 
     def create_memories(self, rows: list[dict[str, Any]]) -> None:
         """Bulk loads go through COPY from an Arrow table (~100x faster than UNWIND);
-        a few rows are cheaper as one statement. Both roll back with the transaction."""
+        a few rows are cheaper as one statement, one row (every ``learn``) as plain parameters.
+        All roll back with the transaction."""
+        if len(rows) == 1:
+            self.changed_memories([rows[0]["id"]])
+            self.run(kq.create_memory(self.dimension), {name: rows[0].get(name) for name in MEMORY_PROPERTIES})
+            return None
         if len(rows) <= COPY_THRESHOLD:
             return super().create_memories(rows)
         self.changed_memories(r["id"] for r in rows)

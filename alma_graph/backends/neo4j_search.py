@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from alma_graph.backends.base import GraphStore
+from alma_graph.queries import learning as ql
 from alma_graph.queries import neo4j_search as sq
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,12 @@ class ServerSearch(GraphStore):
     def memories_everywhere(self) -> int:
         """Memory nodes on the whole server (every project; from Neo4j's count store)."""
         return int(self.run(sq.INDEXED_EVERYWHERE)[0]["n"])
+
+    def similar_outcomes(self, agent: str, category: str, vector: list[float], floor: float,
+                         exclude: str) -> list[dict[str, Any]]:
+        """Scored on the server: only the outcomes at least ``floor`` close cross the network."""
+        params = {**self._outcome_params(agent, category), "exclude": exclude, "vector": vector, "floor": floor}
+        return self.run(ql.similar_outcomes("cosine"), params)
 
     # -- lookups by id --------------------------------------------------------------------
 

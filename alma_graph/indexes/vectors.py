@@ -116,6 +116,18 @@ class VectorIndex:
             labels = self._labels[positions[best]].tolist()
             return [(self._entries[label].memory_id, float(score)) for label, score in zip(labels, scores[best].tolist())]
 
+    def within(self, vector: np.ndarray, owners: Iterable[str], kind: str, radius: float) -> list[tuple[str, float]]:
+        """Every memory of ``kind`` that ``owners`` hold whose cosine with the query is above
+        ``radius``, as (id, cosine), however many the owners hold."""
+        with self._lock:
+            positions = self._visible_positions(frozenset(owners), kind, None)
+            if not len(positions):
+                return []
+            scores = self._products(vector, positions)
+            hits = np.flatnonzero(scores > radius)
+            labels = self._labels[positions[hits]].tolist()
+            return [(self._entries[label].memory_id, float(score)) for label, score in zip(labels, scores[hits].tolist())]
+
     def _layout(self) -> dict[int, int]:
         if self._position_of is None:
             self._labels = self._faiss.vector_to_array(self._index.id_map).astype(np.int64)

@@ -113,12 +113,11 @@ def learn(ctx: Context, agent: str, task: str, outcome: bool | str, strategy_use
     extractions = ctx.knowledge.extract([row])
     store = ctx.store
     with ctx.write() as change:
-        store.ensure_agent(agent)
         store.create_memories([row])
-        store.link(Edge.LEARNED, ctx.agent_key(agent), row["id"])
-        store.link(Edge.ABOUT, row["id"], store.merge_task(task_type, task))
+        store.file_outcome(row["id"], agent, task_type, task)  # its agent and task, one statement
         ctx.knowledge.write([row], extractions)
-        learned = Learner(store, ctx.config).learn_from(row, vector, lambda t: ctx.embedder.embed(t).tolist(), now)
+        learner = Learner(store, ctx.config, ctx.own_vectors())
+        learned = learner.learn_from(row, vector, lambda t: ctx.embedder.embed(t).tolist(), now)
         if workflow_id is not None:  # its memories belong to the workflow
             link_memories(store, workflow_id, [row["id"], *(r["id"] for r in learned.created)], utcnow())
         change.index([row, *learned.created])

@@ -34,11 +34,10 @@ ON MATCH SET a.domain = $domain, a.can_learn = $can_learn, a.cannot_learn = $can
              a.shares_with_all = $shares_with_all
 """
 
-ENSURE_AGENT = """
-MERGE (a:Agent {key: $key})
-ON CREATE SET a.name = $name, a.project_id = $project_id, a.can_learn = $empty, a.cannot_learn = $empty,
-              a.shares_with_all = false
-"""
+# What an agent first written by one of its memories gets (``queries.learning`` reuses them).
+NEW_AGENT = ("a.name = $name, a.project_id = $project_id, a.can_learn = $empty, a.cannot_learn = $empty, "
+             "a.shares_with_all = false")
+ENSURE_AGENT = f"MERGE (a:Agent {{key: $key}}) ON CREATE SET {NEW_AGENT}"
 
 ENSURE_USER = """
 MERGE (u:User {key: $key})
@@ -121,10 +120,8 @@ def edge_sources(edge: Edge) -> str:
 
 # -- tasks ------------------------------------------------------------------------------
 
-MERGE_TASK = """
-MERGE (t:Task {key: $key})
-ON CREATE SET t.project_id = $project_id, t.task_type = $task_type, t.description = $description
-"""
+NEW_TASK = "t.project_id = $project_id, t.task_type = $task_type, t.description = $description"
+MERGE_TASK = f"MERGE (t:Task {{key: $key}}) ON CREATE SET {NEW_TASK}"
 
 
 # -- memories -----------------------------------------------------------------------
@@ -134,13 +131,17 @@ def create_memories(labels: str = "Memory") -> str:
     return f"UNWIND $rows AS r CREATE (m:{labels} {{{_props(MEMORY_PROPERTIES, 'r.')}}})"
 
 
-def update_memory(fields: list[str]) -> str:
-    """SET the given properties from parameters of the same name (``$v_<name>``)."""
+def memory_assignments(fields: list[str]) -> str:
+    """``m.<name> = $v_<name>`` for each given property, for a SET."""
     unknown = [f for f in fields if f not in MEMORY_PROPERTIES or f == "id"]
     if unknown:
         raise ValueError(f"not updatable memory properties: {unknown}")
-    assignments = ", ".join(f"m.{name} = $v_{name}" for name in fields)
-    return f"MATCH (m:Memory {{id: $id}}) SET {assignments}"
+    return ", ".join(f"m.{name} = $v_{name}" for name in fields)
+
+
+def update_memory(fields: list[str]) -> str:
+    """SET the given properties from parameters of the same name (``$v_<name>``)."""
+    return f"MATCH (m:Memory {{id: $id}}) SET {memory_assignments(fields)}"
 
 
 # What retrieval reads of every candidate, kept in memory (``indexes.rows``): the whole
@@ -214,16 +215,6 @@ STORE_NODE_COUNTS = {
     node: f"MATCH (n:{node.value}) WHERE n.project_id = $project_id RETURN count(n) AS n"
     for node in Node if node is not Node.META
 }
-
-# -- learning -------------------------------------------------------------------------
-
-# Which outcome each live heuristic / anti-pattern of an agent was derived from.
-DERIVED_SOURCES = """
-MATCH (d:Memory)-[:DERIVED_FROM]->(o:Memory)
-WHERE d.project_id = $project_id AND d.agent = $agent AND d.kind = $kind
-  AND d.category = $category AND d.archived = false
-RETURN d.id AS derived, o.id AS source
-"""
 
 # -- entities and relations ------------------------------------------------------------
 

@@ -43,6 +43,20 @@ def create_memories(dimension: int) -> str:
     return f"UNWIND $rows AS r CREATE (m:Memory {{{values}}})"
 
 
+def create_memory(dimension: int) -> str:
+    """One memory from one parameter per property: a third of the time of UNWIND over a
+    one-row list (~2.4 ms against ~7 ms; Kuzu converts the row as a struct)."""
+    values = ", ".join(f"{name}: CAST(${name} AS {kuzu_type(t, dimension)})" for name, t in MEMORY_PROPERTIES.items())
+    return f"CREATE (m:Memory {{{values}}})"
+
+
+# The write generation moved in one statement (``GraphStore.bump_generation`` reads, then writes).
+BUMP_GENERATION = """
+MERGE (x:Meta {key: $key})
+ON CREATE SET x.value = '1'
+ON MATCH SET x.value = CAST(CAST(x.value AS INT64) + 1 AS STRING)
+RETURN CAST(x.value AS INT64) AS value
+"""
 
 
 def arrow_memory_table(rows: list[dict], dimension: int):
