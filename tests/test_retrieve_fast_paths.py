@@ -195,3 +195,21 @@ def test_vector_search_is_exact_over_what_the_reader_sees_through_adds_removals_
     reloaded = VectorIndex.from_faiss(faiss.deserialize_index(np.frombuffer(index.serialize(), dtype=np.uint8)),
                                       384, [entries[i] for i in live])
     assert reloaded.search(query, ["dev", "ops"], "heuristic", 10) == index.search(query, ["dev", "ops"], "heuristic", 10)
+
+
+def test_a_smaller_top_k_is_the_head_of_a_larger_one(alma):
+    # Scoring stops early once the factors cannot lift a candidate into the top k: that
+    # must never change which memories come back, nor their order or scores.
+    facts = [f"The {s} {v} when {c}." for s in ("billing job", "auth service", "search index", "cache warmer")
+             for v in ("fails", "is slow", "times out") for c in ("Kafka lags", "the vault rotates keys", "traffic doubles")]
+    added = alma.add_knowledge_batch([{"agent": "ops", "domain": "systems", "fact": f} for f in facts])
+    for memory in added[::4]:
+        alma.record_feedback(memory.id, 1.0, "ops")
+    for memory in added[1::5]:
+        alma.record_feedback(memory.id, -1.0, "ops")
+    for query in ["Why does the billing job fail?", "traffic doubles", "What times out when Kafka lags?"]:
+        wide = alma.retrieve(query, "ops", top_k=len(facts)).domain_knowledge
+        for k in (1, 3, 7):
+            narrow = alma.retrieve(query, "ops", top_k=k).domain_knowledge
+            assert [m.id for m in narrow] == [m.id for m in wide[:k]]
+            assert [m.score for m in narrow] == pytest.approx([m.score for m in wide[:k]], abs=1e-6)  # recency moves on

@@ -15,6 +15,7 @@ FAISS's ID-selector scan, once per kind, and a reconstruct per candidate cost mo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
@@ -29,6 +30,7 @@ INDEX_FILE = "vectors.faiss"
 CATALOG_FILE = "vectors.json"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a retrieve asks for a hundred candidates' labels
 def label_of(memory_id: str) -> int:
     """A stable 63-bit FAISS label for a memory id (ids may be any string)."""
     return int.from_bytes(hashlib.blake2b(memory_id.encode(), digest_size=8).digest(), "big") >> 1

@@ -55,6 +55,17 @@ class Ranker:
         age_days = max(0.0, (now - when).total_seconds() / 86_400)
         return 0.5 ** (age_days / self.config.recency_half_life_days)
 
+    def ceiling(self, rows: list[dict[str, Any]]) -> float:
+        """The most the factors can add to the score of any of these rows: recency is at
+        most 1, the others at most their largest value among the rows."""
+        w = self.config.weights
+        if not rows:
+            return 0.0
+        confidence = max(float(r["confidence"] if r["confidence"] is not None else 1.0) for r in rows)
+        feedback = max(float(r["feedback"] or 0.0) for r in rows)
+        return (w.recency + w.success_rate * max(success_rate(r) for r in rows)
+                + w.confidence * confidence + w.feedback * feedback)
+
     def score(self, row: dict[str, Any], relevance: float, now: datetime, factors: bool = True,
               cosine: float | None = None) -> Scored:
         """``relevance`` is the fused retrieval score in [0, 1]; the factors adjust it."""

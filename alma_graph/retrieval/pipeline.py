@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Iterable
 from datetime import datetime
@@ -69,7 +70,15 @@ def retrieve(ctx: Context, task: str, agent: str, top_k: int | None = None, user
     for kind_value, candidates in ranked.items():
         kind = MemoryKind(kind_value)
         scored = []
+        # Candidates come best relevance first: once even the factors' ceiling cannot lift
+        # one above the k-th best score, none after it can enter the top k either.
+        ceiling = ranker.ceiling([rows[c.memory_id] for c in candidates if c.memory_id in rows]) \
+            if ranker_recipe.factors else 0.0
+        weight = config.weights.similarity
+        top_scores: list[float] = []  # the top_k scores so far, a min-heap
         for candidate in candidates:
+            if len(top_scores) == top_k and weight * candidate.relevance + ceiling < top_scores[0] - 1e-9:
+                break
             row = rows.get(candidate.memory_id)
             if row is None:  # archived or gone since the indexes saw it
                 continue
@@ -78,8 +87,12 @@ def retrieve(ctx: Context, task: str, agent: str, top_k: int | None = None, user
             if (kind is not MemoryKind.PREFERENCE and set(candidate.signals) <= {"dense"}
                     and (candidate.cosine or 0.0) < config.min_similarity):
                 continue
-            scored.append((ranker.score(row, candidate.relevance, now, ranker_recipe.factors, candidate.cosine),
-                           candidate))
+            item = ranker.score(row, candidate.relevance, now, ranker_recipe.factors, candidate.cosine)
+            scored.append((item, candidate))
+            if len(top_scores) < top_k:
+                heapq.heappush(top_scores, item.score)
+            else:
+                heapq.heappushpop(top_scores, item.score)  # keeps the top_k largest
         scored.sort(key=lambda pair: -pair[0].score)
         chosen.append((kind, scored[:top_k]))
     result = MemorySlice(query=task, agent=agent)
