@@ -167,10 +167,11 @@ def test_removals_compact_and_scores_still_match():
     assert _check(index, model, queries(30) + ["kids painting lake", "camping"], rng) > 50
 
 
-def test_ties_are_ordered_by_indexing_and_visibility_applies_before_the_top_n():
+def test_ties_are_ordered_by_memory_id_and_visibility_applies_before_the_top_n():
     index = LexicalIndex()
     entries = [VectorEntry(f"m{i}", "dev" if i % 2 else "ops", "domain_knowledge") for i in range(6)]
-    index.add(entries, ["redis cluster failover"] * 6)
+    index.add(entries[::-1], ["redis cluster failover"] * 6)  # indexed last to first: the order is the ids'
+
     assert [i for i, _ in index.search("redis", {"dev", "ops"}, "domain_knowledge", 4)] == ["m0", "m1", "m2", "m3"]
     assert [i for i, _ in index.search("redis", {"dev"}, "domain_knowledge", 2)] == ["m1", "m3"]
     assert [i for i, _ in index.search("redis", {"ops"}, "domain_knowledge", 9, only_ids={"m4", "m5"})] == ["m4"]

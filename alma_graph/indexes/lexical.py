@@ -16,8 +16,8 @@ older postings, and a search touches only the postings of the query's terms.
 Scores are those of ``bm25s`` (its default "lucene" method, k1 1.5, b 0.75, its
 tokeniser with English stopwords and the Snowball stemmer), computed with the
 same float32/float64 steps, so they match a from-scratch ``bm25s`` index of the
-same texts. Equal scores are ordered by slot: the document indexed earlier first
-(a turn re-indexed for its context counts as indexed then).
+same texts. Equal scores are ordered by memory id, so every process and every
+store holding the same memories orders them alike, whatever order they were indexed in.
 
 Searches are restricted to the owners the reader may see (and to ``only_ids``)
 before the top-k, never by filtering a global top-k.
@@ -285,9 +285,9 @@ class LexicalIndex:
             if len(slots) > n:  # keep the n best, with every slot tied with the n-th
                 keep = top >= np.partition(top, len(top) - n)[len(top) - n]
                 slots, top = slots[keep], top[keep]
-            order = np.lexsort((slots, -top))[:n]  # best first; ties: lower slot first
             ids = self._slot_ids
-            return [(ids[s], float(v)) for s, v in zip(slots[order].tolist(), top[order].tolist())]
+            ranked = sorted(zip(top.tolist(), slots.tolist()), key=lambda pair: (-pair[0], ids[pair[1]]))[:n]
+            return [(ids[s], float(v)) for v, s in ranked]  # best first; ties: by memory id
 
 
 def _bm25s():

@@ -112,11 +112,13 @@ class VectorIndex:
             if not len(positions) or k <= 0:
                 return []
             scores = self._products(vector, positions)
-            k = min(k, len(positions))
-            best = np.argpartition(-scores, k - 1)[:k] if k < len(positions) else np.arange(len(positions))
-            best = best[np.argsort(-scores[best], kind="stable")]
-            labels = self._labels[positions[best]].tolist()
-            return [(self._entries[label].memory_id, float(score)) for label, score in zip(labels, scores[best].tolist())]
+            if k < len(positions):  # the k best, with every memory tied with the k-th
+                best = np.flatnonzero(scores >= np.partition(scores, len(scores) - k)[len(scores) - k])
+            else:
+                best = np.arange(len(positions))
+            found = zip(scores[best].tolist(), (self._entries[label].memory_id for label in self._labels[positions[best]].tolist()))
+            # best first; ties by memory id, so every store holding these memories agrees
+            return [(i, score) for score, i in sorted(found, key=lambda pair: (-pair[0], pair[1]))[:k]]
 
     def within(self, vector: np.ndarray, owners: Iterable[str], kind: str, radius: float) -> list[tuple[str, float]]:
         """Every memory of ``kind`` that ``owners`` hold whose cosine with the query is above
