@@ -8,10 +8,13 @@ indexes) → events.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
+
+import numpy as np
 
 from alma_graph.context import Context
 from alma_graph.errors import ValidationError
@@ -102,15 +105,15 @@ def learn(ctx: Context, agent: str, task: str, outcome: bool | str, strategy_use
     check_scope(ctx.config, agent, task_type, "task type")
 
     text = f"{task} | strategy: {strategy_used}"
-    vector = ctx.embedder.embed(text)
     now = utcnow()
     row = new_row(
-        ctx.config.project_id, MemoryKind.OUTCOME, agent, text, task_type, vector.tolist(),
+        ctx.config.project_id, MemoryKind.OUTCOME, agent, text, task_type, [],  # embedded below
         metadata=metadata, memory_id=memory_id, occurred_at=occurred_at, task_description=task,
         strategy_used=strategy_used,
         success=success, duration_ms=duration_ms, error_message=error_message, user_feedback=feedback,
     )
-    extractions = ctx.knowledge.extract([row])
+    extractions = _embed_and_extract(ctx, [row], show_progress=False)
+    vector = np.asarray(row["embedding"], dtype=np.float32)
     store = ctx.store
     with ctx.write() as change:
         store.create_memories([row])
@@ -207,19 +210,31 @@ def add_knowledge_batch(ctx: Context, items: Iterable[Mapping[str, Any]],
 
 def _embed_and_extract(ctx: Context, rows: list[dict[str, Any]], show_progress: bool) -> list:
     """Embed the rows' texts (into ``row["embedding"]``) while spaCy extracts their entities in
-    a second thread: torch multiplies its matrices without the GIL, so the two share the cores
-    instead of taking turns — most of a bulk write's time is these two models."""
-    if len(rows) < 2 or not ctx.config.extraction.enabled:
+    a second thread: ONNX Runtime runs the model without the GIL, so the two share the cores
+    instead of taking turns — most of a write's time is these two models, even for one text."""
+    if not ctx.config.extraction.enabled:
         extractions = ctx.knowledge.extract(rows)
         vectors = ctx.embedder.embed_batch([r["text"] for r in rows], show_progress=show_progress)
     else:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="alma-extract") as pool:
-            extracting = pool.submit(ctx.knowledge.extract, rows)
-            vectors = ctx.embedder.embed_batch([r["text"] for r in rows], show_progress=show_progress)
-            extractions = extracting.result()
+        extracting = _extractor().submit(ctx.knowledge.extract, rows)
+        vectors = ctx.embedder.embed_batch([r["text"] for r in rows], show_progress=show_progress)
+        extractions = extracting.result()
     for row, vector in zip(rows, vectors):
         row["embedding"] = vector.tolist()
     return extractions
+
+
+_extract_pool: ThreadPoolExecutor | None = None
+_extract_pool_lock = threading.Lock()
+
+
+def _extractor() -> ThreadPoolExecutor:
+    """One thread for spaCy beside the embedding, made once (a thread per write cost more)."""
+    global _extract_pool
+    with _extract_pool_lock:
+        if _extract_pool is None:
+            _extract_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alma-extract")
+        return _extract_pool
 
 
 def add_anti_pattern(ctx: Context, agent: str, pattern: str, why_bad: str, better_alternative: str | None = None,
