@@ -162,7 +162,10 @@ def graph(matrix: GraphMatrix, named: dict[int, str], seed_lists: list[list[tupl
             seeds = (1 - share) * seeds / max(seeds.sum(), 1e-12) + share * memory_seeds / memory_seeds.sum()
     scores = personalized_pagerank(view.adjacency, seeds, view.inverse)
     memory_scores = scores[:view.memories]
-    top = [int(i) for i in _top(memory_scores, n) if memory_scores[i] > 0]
+    ids = matrix.memory_ids
+    # best first; equal scores by memory id, so stores holding the same graph in another node order agree
+    top = sorted((int(i) for i in _top(memory_scores, n) if memory_scores[i] > 0),
+                 key=lambda i: (-float(memory_scores[i]), ids[view.nodes[i]]))[:n]
     if paths is not None:
         walk = _Walk(matrix, view, scores, seeds, named)
         for i in top:
@@ -171,11 +174,11 @@ def graph(matrix: GraphMatrix, named: dict[int, str], seed_lists: list[list[tupl
 
 
 def _top(scores: np.ndarray, n: int) -> np.ndarray:
-    """Indices of the n highest scores, best first (a partial sort: the store can be large)."""
+    """Indices of the n highest scores and of every score tied with the n-th (a partial
+    sort: the store can be large)."""
     if n >= len(scores):
-        return np.argsort(-scores)
-    best = np.argpartition(-scores, n)[:n]
-    return best[np.argsort(-scores[best])]
+        return np.arange(len(scores))
+    return np.flatnonzero(scores >= np.partition(scores, len(scores) - n)[len(scores) - n])
 
 
 class _Walk:
