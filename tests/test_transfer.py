@@ -72,11 +72,12 @@ def same_results(got, expected) -> None:
 
 
 def same_content(got, expected) -> None:
-    """Same memories (by content) with about the same scores: with new ids, ties between
-    near-identical memories break the other way, which moves a fused score a little."""
+    """Same memories (by content) with about the same scores: ties are ordered by memory id,
+    so with new ids ties between near-identical memories can break the other way in each of
+    BM25 and the graph signal, which moves a fused score by up to ~0.02."""
     for g, e in zip(got, expected):
         assert sorted(r[1:3] for r in g) == sorted(r[1:3] for r in e)
-        assert sorted(r[-1] for r in g) == pytest.approx(sorted(r[-1] for r in e), abs=1e-2)
+        assert sorted(r[-1] for r in g) == pytest.approx(sorted(r[-1] for r in e), abs=3e-2)
 
 
 @pytest.mark.skipif("neo4j" not in BACKENDS, reason="Neo4j backend not selected")
