@@ -88,7 +88,7 @@ class Embedder:
             if vector is not None:
                 self._queries.move_to_end(key)
                 return vector
-        vector = _load(int8).encode([text])[0] if text else self.embed(text)
+        vector = _load(int8).encode([text])[0]
         vector.setflags(write=False)  # shared between callers
         with self._queries_lock:
             self._queries[key] = vector

@@ -164,8 +164,9 @@ def graph(matrix: GraphMatrix, named: dict[int, str], seed_lists: list[list[tupl
     memory_scores = scores[:view.memories]
     ids = matrix.memory_ids
     # best first; equal scores by memory id, so stores holding the same graph in another node order agree
-    top = sorted((int(i) for i in _top(memory_scores, n) if memory_scores[i] > 0),
-                 key=lambda i: (-float(memory_scores[i]), ids[view.nodes[i]]))[:n]
+    best = _top(memory_scores, n)
+    best = best[memory_scores[best] > 0]  # in numpy: with few reached, the tie at 0 is most of the store
+    top = sorted(best.tolist(), key=lambda i: (-float(memory_scores[i]), ids[view.nodes[i]]))[:n]
     if paths is not None:
         walk = _Walk(matrix, view, scores, seeds, named)
         for i in top:
