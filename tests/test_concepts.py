@@ -143,3 +143,37 @@ def test_a_store_from_before_concepts_opens_and_gains_them(embedder, tmp_path):
         assert reopened.store.get_meta("schema_version") == "2"
         chat(reopened)
         assert "pottery class" in concept_names(reopened)
+
+
+HOBBIES = ["pottery", "kayaking", "chess", "gardening", "baking", "cycling", "knitting", "birdwatching", "fencing",
+           "archery", "sailing", "painting", "climbing", "surfing", "juggling", "origami", "rowing", "skating",
+           "fishing", "weaving", "carpentry", "calligraphy", "beekeeping", "astronomy", "sculpture"]
+
+
+def test_a_large_batch_stores_each_new_concept_once_with_its_vector(alma):
+    """Big batches load concepts in bulk (COPY on Kuzu): a concept that an earlier batch wrote
+    keeps its node, every memory is linked, and vectors arrive (SIMILAR edges across batches)."""
+    def batch(facts, session):
+        return alma.add_knowledge_batch([{"agent": "chat", "domain": "conversation", "fact": fact,
+                                          "session_id": session, "sequence": i} for i, fact in enumerate(facts)])
+
+    def club(word):
+        return f"Caroline joined the {word} club at the library."
+
+    first = batch([club(w) for w in HOBBIES[:15]], "s1")
+    workshops = [f"Melanie runs a {w} workshop at the library." for w in HOBBIES[:5]]
+    second = batch([club(w) for w in HOBBIES[10:]] + workshops, "s2")
+    names = concept_names(alma)
+    assert {f"{w} club" for w in HOBBIES} <= names and {f"{w} workshop" for w in HOBBIES[:5]} <= names
+    rows = alma.store.run("MATCH (c:Concept) WHERE c.project_id = $p RETURN c.name AS name, c.embedding AS v",
+                          {"p": alma.store.project_id})
+    assert len(rows) == len({r["name"] for r in rows})  # one node per concept, whichever batch named it first
+    assert all(r["v"] is not None and len(r["v"]) == alma.embedder.dimension for r in rows)
+    links = alma.store.run("MATCH (m:Memory)-[:HAS_CONCEPT]->(c:Concept) WHERE c.name = 'pottery club' "
+                           "RETURN m.id AS id")
+    assert {r["id"] for r in links} == {first[0].id}
+    shared = alma.store.run("MATCH (m:Memory)-[:HAS_CONCEPT]->(c:Concept) WHERE c.name = 'library' RETURN m.id AS id")
+    assert {r["id"] for r in shared} == {m.id for m in first + second}
+    similar = alma.store.run("MATCH (a:Concept)-[:SIMILAR]-(b:Concept) WHERE a.name = 'pottery workshop' "
+                             "RETURN b.name AS name")
+    assert "pottery club" in {r["name"] for r in similar}  # a new concept's vector meets one from the first batch

@@ -59,14 +59,13 @@ RETURN CAST(x.value AS INT64) AS value
 """
 
 
-def arrow_memory_table(rows: list[dict], dimension: int):
-    """Memory rows as an Arrow table with the column types of the Memory table, for COPY."""
+def arrow_table(rows: list[dict], properties: dict[str, str], dimension: int):
+    """Rows as an Arrow table with the column types (and order) of a node table, for COPY."""
     import pyarrow as pa
 
     types = {"string": pa.string(), "float": pa.float64(), "int": pa.int64(), "bool": pa.bool_(),
              "timestamp": pa.timestamp("us", tz="UTC"), "vector": pa.list_(pa.float32(), int(dimension))}
-    return pa.table({name: pa.array([row[name] for row in rows], type=types[t])
-                     for name, t in MEMORY_PROPERTIES.items()})
+    return pa.table({name: pa.array([row[name] for row in rows], type=types[t]) for name, t in properties.items()})
 
 
 def export_database(directory: str) -> str:
