@@ -177,3 +177,44 @@ def test_a_large_batch_stores_each_new_concept_once_with_its_vector(alma):
     similar = alma.store.run("MATCH (a:Concept)-[:SIMILAR]-(b:Concept) WHERE a.name = 'pottery workshop' "
                              "RETURN b.name AS name")
     assert "pottery club" in {r["name"] for r in similar}  # a new concept's vector meets one from the first batch
+
+
+def _restricted(matrix, visible):
+    """By definition: the whole graph (with the facts of visible memories) restricted to the
+    visible memories and every node one of them names."""
+    import numpy as np
+    from scipy import sparse
+
+    inside = np.zeros(len(matrix.labels), dtype=bool)
+    inside[visible] = True
+    inside[matrix.adjacency[visible].indices] = True
+    a, b, m = matrix.facts[:, 0], matrix.facts[:, 1], matrix.facts[:, 2]
+    keep = inside[m] & inside[a] & inside[b]
+    half = sparse.coo_matrix((matrix.fact_weights[keep], (a[keep], b[keep])), shape=matrix.adjacency.shape)
+    nodes = np.flatnonzero(inside)
+    return nodes, (matrix.adjacency + half + half.T).tocsr()[nodes][:, nodes]
+
+
+def test_a_readers_subgraph_is_the_whole_graph_restricted_to_what_it_sees(make_alma):
+    """The walk's subgraph is assembled from the visible memories' own rows (so its cost
+    follows what the reader sees); it must equal the whole graph cut down to them."""
+    from alma_graph.retrieval.signals import graph
+
+    alma = make_alma(agents={"a": {}, "b": {}, "c": {"inherit_from": ["a"]}})
+    chat(alma, agent="a")
+    for agent, fact in (("b", "Dave works at Tyrell and uses Redis for the pottery class sign-ups."),
+                        ("b", "The pottery workshop at Tyrell uses Redis and Postgres."),
+                        ("c", "Alice works at Tyrell and signed up for the pottery class."),
+                        ("a", "Carol works at Umbrella and teaches the community center class.")):
+        alma.add_knowledge(agent, "people", fact)
+    matrix = graph_matrix.build(alma.store, 1, None)
+    assert len(matrix.facts)  # "works at" facts join entities
+    for owners, only_ids in (({"a"}, None), ({"b"}, None), ({"a", "c"}, None), ({"a", "b", "c"}, None),
+                             ({"a", "b"}, {matrix.memory_ids[0], matrix.memory_ids[-1]})):
+        visible = graph.visible_memories(matrix, owners, "domain_knowledge", only_ids)
+        view = graph.subgraph(matrix, owners, "domain_knowledge", only_ids)
+        nodes, expected = _restricted(matrix, visible)
+        assert view is not None and view.memories == len(visible)
+        assert view.nodes.tolist() == nodes.tolist()
+        assert abs(view.adjacency - expected).max() < 1e-5 and view.adjacency.nnz == expected.nnz
+    assert graph.subgraph(matrix, {"nobody"}, "domain_knowledge", None) is None

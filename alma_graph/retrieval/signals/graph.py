@@ -8,7 +8,8 @@
    share is 0.
 2. Visibility first: only the memories of this kind the reader may see (and ``only_ids``)
    stay in the graph, and only the concepts and entities one of them names; the walk
-   never enters the rest.
+   never enters the rest. That subgraph is cut from the visible memories' own rows, so
+   a reader's first retrieve after a write costs what it sees, not the whole store.
 3. Personalized PageRank on that subgraph (restart probability 1 - ``DAMPING``,
    ``ITERATIONS`` sparse products), the memories ranked by their share.
 
@@ -30,7 +31,6 @@ from alma_graph.retrieval.signals.graph_matrix import (
     ENTITY,
     MEMORY,
     GraphMatrix,
-    visible_adjacency,
     words,
 )
 
@@ -64,22 +64,18 @@ def _singular(phrase: str) -> str:
     return phrase
 
 
-def visible_mask(matrix: GraphMatrix, owners: set[str], kind: str, only_ids: set[str] | None) -> np.ndarray:
-    """Per node: in the reader's subgraph (a visible memory of this kind, or a node one names)."""
-    mask = np.zeros(len(matrix.labels), dtype=np.float32)
+def visible_memories(matrix: GraphMatrix, owners: set[str], kind: str, only_ids: set[str] | None) -> np.ndarray:
+    """The matrix indices, ascending, of the memories of this kind the reader may see."""
     kind_code = matrix.kinds.get(kind)
     codes = [matrix.owners[o] for o in owners if o in matrix.owners]
     if kind_code is None or not codes:
-        return mask
+        return np.zeros(0, dtype=np.int64)
     memories = (matrix.kind == kind_code) & np.isin(matrix.owner, codes)
     if only_ids is not None:
         allowed = np.zeros(matrix.memories, dtype=bool)
         allowed[[matrix.memory_index[i] for i in only_ids if i in matrix.memory_index]] = True
         memories &= allowed
-    mask[:matrix.memories] = memories
-    support = matrix.adjacency @ mask  # weight towards visible memories
-    mask[matrix.memories:] = support[matrix.memories:] > 0
-    return mask
+    return np.flatnonzero(memories)
 
 
 @dataclass
@@ -101,21 +97,49 @@ def subgraph(matrix: GraphMatrix, owners: set[str], kind: str, only_ids: set[str
     key = (frozenset(owners), kind)
     if only_ids is None and key in matrix.views:
         return matrix.views[key]
-    mask = visible_mask(matrix, owners, kind, only_ids)
-    memories = int(np.count_nonzero(mask[:matrix.memories]))
-    view = None
-    if memories:
-        adjacency, predicates = visible_adjacency(matrix, mask)
-        nodes = np.flatnonzero(mask)
-        inner = adjacency[nodes][:, nodes].tocsr()
-        degree = np.asarray(inner.sum(axis=1), dtype=np.float32).ravel()
-        inverse = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
-        view = Subgraph(nodes, memories, inner, inverse, predicates)
+    view = _cut(matrix, visible_memories(matrix, owners, kind, only_ids))
     if only_ids is None:
         if len(matrix.views) > 64:  # many distinct readers: keep the memory bounded
             matrix.views.clear()
         matrix.views[key] = view
     return view
+
+
+def _cut(matrix: GraphMatrix, visible: np.ndarray) -> Subgraph | None:
+    """The subgraph of these memories and the nodes they name, assembled from the memories'
+    own rows, the SIMILAR edges among the named nodes and the facts between them: its cost
+    follows what the reader sees, never the rows of concepts every agent names."""
+    if not len(visible):
+        return None
+    links = matrix.adjacency[visible]  # memory -> concept / entity edges only
+    named = np.unique(links.indices)  # matrix indices of the nodes they name
+    count, size = len(visible), len(visible) + len(named)
+    position = np.full(len(matrix.labels), -1, dtype=np.int64)  # matrix index -> subgraph index
+    position[visible] = np.arange(count)
+    position[named] = np.arange(count, size)
+    # memory -> named node, both ways
+    starts = np.repeat(np.arange(count), np.diff(links.indptr))
+    ends = position[links.indices]
+    rows, cols, weights = [starts, ends], [ends, starts], [links.data, links.data]
+    among = matrix.among_others[named - matrix.memories][:, named - matrix.memories].tocoo()
+    rows.append(among.row + count)
+    cols.append(among.col + count)
+    weights.append(among.data)
+    predicates: dict[tuple[int, int], str] = {}
+    if len(matrix.facts):  # the facts from a visible memory whose two entities are named
+        a, b, m = matrix.facts[:, 0], matrix.facts[:, 1], matrix.facts[:, 2]
+        keep = np.flatnonzero((position[m] >= 0) & (position[a] >= 0) & (position[b] >= 0))
+        rows += [position[a[keep]], position[b[keep]]]
+        cols += [position[b[keep]], position[a[keep]]]
+        weights += [matrix.fact_weights[keep]] * 2
+        for i in keep.tolist():
+            predicates.setdefault((int(a[i]), int(b[i])), matrix.predicates[i])
+            predicates.setdefault((int(b[i]), int(a[i])), matrix.predicates[i])
+    inner = sparse.csr_matrix((np.concatenate(weights), (np.concatenate(rows), np.concatenate(cols))),
+                              shape=(size, size))  # duplicates summed, indices sorted
+    degree = np.asarray(inner.sum(axis=1), dtype=np.float32).ravel()
+    inverse = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
+    return Subgraph(np.concatenate([visible, named]), count, inner, inverse, predicates)
 
 
 def personalized_pagerank(adjacency: sparse.csr_matrix, seeds: np.ndarray, inverse: np.ndarray) -> np.ndarray:
@@ -235,4 +259,4 @@ class _Walk:
         return out[:2]
 
 
-__all__ = ["graph", "query_nodes", "personalized_pagerank", "subgraph", "visible_mask", "ENTITY"]
+__all__ = ["graph", "query_nodes", "personalized_pagerank", "subgraph", "visible_memories", "ENTITY"]

@@ -54,6 +54,9 @@ class GraphMatrix:
     kinds: dict[str, int]
     adjacency: sparse.csr_matrix  # symmetric, weighted
     specificity: np.ndarray  # per node (0 for memories)
+    # the SIMILAR edges alone, among concept and entity nodes numbered from 0 (node - memories):
+    # a reader's subgraph takes its block without touching the rows of common concepts
+    among_others: sparse.csr_matrix = field(default_factory=lambda: sparse.csr_matrix((0, 0), dtype=np.float32))
     facts: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), dtype=np.int64))  # subject, object, memory
     fact_weights: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     predicates: list[str] = field(default_factory=list)  # per fact
@@ -178,32 +181,19 @@ class _Builder:
         half = sparse.coo_matrix((weights.astype(np.float32), (pairs_a, pairs_b)), shape=(size, size))
         adjacency = (half + half.T).tocsr()
         adjacency.sum_duplicates()
+        count = len(self.other_labels)
+        similar_half = sparse.coo_matrix((weights[len(rows):].astype(np.float32), (sa - memories, sb - memories)),
+                                         shape=(count, count))
+        among_others = (similar_half + similar_half.T).tocsr()
+        among_others.sum_duplicates()
         facts = np.asarray(self.facts, dtype=np.int64).reshape(-1, 3) + np.array([memories, memories, 0])
         fact_weights = np.sqrt(specificity[facts[:, 0]] * specificity[facts[:, 1]]).astype(np.float32)
         node_type = np.concatenate([np.full(memories, MEMORY, dtype=np.int8), np.asarray(self.other_types, dtype=np.int8)])
         return GraphMatrix(generation, list(self.memory_ids), self.memory_ids + self.other_labels, node_type,
                            np.asarray(self.owner, dtype=np.int32), np.asarray(self.kind, dtype=np.int32),
-                           dict(self.owners), dict(self.kinds), adjacency, specificity, facts, fact_weights,
+                           dict(self.owners), dict(self.kinds), adjacency, specificity, among_others, facts, fact_weights,
                            list(self.predicates), self.lookup, self.aliases, len(self.other_labels),
                            dict(self.memory_index), self.longest)
-
-
-def visible_adjacency(matrix: GraphMatrix, mask: np.ndarray) -> tuple[sparse.csr_matrix, dict[tuple[int, int], str]]:
-    """The adjacency plus the facts whose memory and entities are in the reader's subgraph,
-    and the predicate of each such entity pair (for paths)."""
-    if not len(matrix.facts):
-        return matrix.adjacency, {}
-    a, b, m = matrix.facts[:, 0], matrix.facts[:, 1], matrix.facts[:, 2]
-    keep = (mask[m] > 0) & (mask[a] > 0) & (mask[b] > 0)
-    if not keep.any():
-        return matrix.adjacency, {}
-    size = len(matrix.labels)
-    half = sparse.coo_matrix((matrix.fact_weights[keep], (a[keep], b[keep])), shape=(size, size))
-    predicates: dict[tuple[int, int], str] = {}
-    for i in np.flatnonzero(keep):
-        predicates.setdefault((int(a[i]), int(b[i])), matrix.predicates[i])
-        predicates.setdefault((int(b[i]), int(a[i])), matrix.predicates[i])
-    return (matrix.adjacency + half + half.T).tocsr(), predicates
 
 
 @dataclass
