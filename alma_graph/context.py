@@ -128,6 +128,8 @@ class Context:
                 self.indexes.remove(change.removed)
                 self.indexes.add(change.indexed)
                 self.indexes.generation = generation
+                if self._visible_generation == generation - 1:  # no other write in between
+                    self._visible_generation = generation
         if change.rebuild:
             try:
                 self.reindex()
@@ -182,10 +184,10 @@ class Context:
     def visible(self, agent: str) -> dict[str, str | None]:
         """The agents whose memories ``agent`` may read (own, inherited, shared with it).
 
-        Remembered until the write generation moves: agent links change only when a store
-        opens with its config (``sync_agents``), and the traversal cost three statements on
-        every retrieve. A process that opens a shared store with other links is seen here
-        after the next memory write."""
+        Remembered until the write generation moves by another process's write: agent links
+        change only when a store opens with its config (``sync_agents``), so this process's
+        own memory writes keep what it knows, and the traversal costs three statements. A
+        process that opens a shared store with other links is seen here after its next write."""
         agent = check_name(agent)
         if self._visible_generation != self.indexes.generation or len(self._visible) > 1024:
             self._visible, self._visible_generation = {}, self.indexes.generation

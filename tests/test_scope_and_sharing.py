@@ -113,3 +113,20 @@ def test_preferences_follow_the_user_not_the_agent(team):
     assert [p.preference for p in with_user.preferences] == ["Use type hints everywhere"]
     assert team.retrieve("write a python function", "junior_dev", user_id="bob").preferences == []
     assert team.retrieve("write a python function", "junior_dev").preferences == []
+
+
+def test_own_memory_writes_keep_what_each_reader_may_see(make_alma, monkeypatch):
+    """Agent links change only when a store opens with its config: after this process's own
+    memory writes a reader's visible agents are not traversed again, and new memories of
+    an agent it inherits from are seen at once."""
+    alma = make_alma(agents={"lead": {}, "junior": {"inherit_from": ["lead"]}, "outsider": {}})
+    alma.add_knowledge("lead", "team", "Carol works at Umbrella.")
+    assert [k.agent for k in alma.retrieve("Where does Carol work?", "junior").domain_knowledge] == ["lead"]
+    traversals = []
+    traverse = alma.store.visible_agents
+    monkeypatch.setattr(alma.store, "visible_agents", lambda *a, **k: traversals.append(a) or traverse(*a, **k))
+    alma.add_knowledge("lead", "team", "Dave works at Initech.")
+    alma.add_knowledge("outsider", "gossip", "Dave lives in Lisbon.")
+    found = alma.retrieve("Where does Dave work?", "junior").domain_knowledge
+    assert {k.agent for k in found} == {"lead"} and any("Initech" in k.fact for k in found)
+    assert traversals == []
