@@ -24,6 +24,7 @@ from alma_graph.graph_model import EDGE_PROPERTIES, MEMORY_PROPERTIES, NODE_PROP
 from alma_graph.queries import cypher as q
 from alma_graph.queries import kuzu as kq
 from alma_graph.queries import concepts as qc
+from alma_graph.queries import learning as ql
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +150,13 @@ class KuzuStore(GraphStore):
                 self._conn.execute("COPY Concept FROM concept_rows")
             except RuntimeError as exc:
                 raise StorageError(f"Kuzu rejected a bulk load of concepts: {exc}") from exc
+
+    def outcomes_among(self, agent: str, category: str, ids: list[str]) -> list[dict[str, Any]]:
+        """A few ids by key lookups (the IN filter scans every memory: it grew with the store)."""
+        if len(ids) > KEY_LOOKUPS:
+            return super().outcomes_among(agent, category, ids)
+        one, params = ql.similar_outcomes("one"), self._outcome_params(agent, category)
+        return [row for i in ids for row in self.run(one, {**params, "id": i})]
 
     def _memories_by_id(self, ids: list[str], ranking: bool) -> list[dict[str, Any]]:
         """A few ids by key lookups, one statement each (~0.5 ms, whatever the store's size);
