@@ -218,3 +218,25 @@ def test_a_readers_subgraph_is_the_whole_graph_restricted_to_what_it_sees(make_a
         assert view.nodes.tolist() == nodes.tolist()
         assert abs(view.adjacency - expected).max() < 1e-5 and view.adjacency.nnz == expected.nnz
     assert graph.subgraph(matrix, {"nobody"}, "domain_knowledge", None) is None
+
+
+def test_a_matrix_grown_by_a_large_batch_equals_one_built_from_scratch(alma):
+    """A batch larger than the store's id-list limit (Kuzu reads many ids by a join, and their
+    facts apart) grows the matrix to the same graph, facts included, as a fresh build."""
+    from alma_graph.backends import kuzu
+
+    chat(alma)
+    alma.retrieve("pottery class", "chat", recipe="hybrid")
+    people, firms = ["Dave", "Alice", "Carol", "Bruno", "Erin"], ["Tyrell", "Umbrella", "Initech", "Hooli"]
+    facts = [f"{people[i % 5]} works at {firms[i % 4]} and enjoys {HOBBIES[i % 25]} with the {HOBBIES[i // 25]} group."
+             for i in range(kuzu.ID_LIST_JOIN + 20)]
+    added = alma.add_knowledge_batch([{"agent": "chat", "domain": "people", "fact": f} for f in facts])
+    assert len(added) == len(facts)
+    alma.retrieve("Who works at Tyrell?", "chat", recipe="hybrid")
+    grown = graph_matrix._cache[alma.store].matrix
+    fresh = graph_matrix.build(alma.store, grown.generation, None)
+    assert len(fresh.facts) and {m.id for m in added} <= set(grown.memory_index)
+    assert _shape(grown) == _shape(fresh)
+    def facts(matrix):  # (entity, entity, memory) node labels: node numbering differs between the two
+        return sorted(tuple(matrix.labels[n] for n in row) for row in matrix.facts.tolist())
+    assert facts(grown) == facts(fresh)

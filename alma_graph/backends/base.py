@@ -367,13 +367,20 @@ class GraphStore(ABC):
     def new_graph(self, memory_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
         """``live_graph`` for just these (newly written) memories: their rows, links and facts,
         and every SIMILAR edge touching one of their concepts."""
-        ids = {"ids": list(memory_ids)}
-        concepts = self.run(qc.NEW_CONCEPT_LINKS, ids)
+        ids, lookup = {"ids": list(memory_ids)}, self._id_lookup(len(memory_ids))
+        concepts = self.run(qc.new_concept_links(lookup), ids)
         keys = sorted({r["key"] for r in concepts})
-        return {"memories": self.run(qc.NEW_MEMORIES, ids), "concepts": concepts,
-                "entities": self.run(qc.NEW_ENTITY_LINKS, ids),
+        return {"memories": self.run(qc.new_memories(lookup), ids), "concepts": concepts,
+                "entities": self.run(qc.new_entity_links(lookup), ids),
                 "similar": self.run(qc.SIMILAR_TOUCHING, {"keys": keys}) if keys else [],
-                "facts": self.run(qc.NEW_FACTS, {**ids, "project_id": self.project_id})}
+                "facts": self._facts_of(ids["ids"])}
+
+    def _id_lookup(self, count: int) -> str:
+        """How a statement finds ``count`` memories by id (``queries.concepts._NEW``)."""
+        return "in"
+
+    def _facts_of(self, memory_ids: list[str]) -> list[dict[str, Any]]:
+        return self.run(qc.NEW_FACTS, {"ids": memory_ids, "project_id": self.project_id})
 
     # -- memory administration: short ids, pages, erasure, the graph view ---------------------
 

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 DB_NAME = "graph.kuzu"
 COPY_THRESHOLD = 20
 KEY_LOOKUPS = 8  # up to this many memories by id: one key lookup each
+ID_LIST_JOIN = 100  # above this many ids, a join with the id list beats IN (~linear against ids x memories)
 
 
 class KuzuStore(GraphStore):
@@ -151,6 +152,17 @@ class KuzuStore(GraphStore):
             except RuntimeError as exc:
                 raise StorageError(f"Kuzu rejected a bulk load of concepts: {exc}") from exc
 
+    def _id_lookup(self, count: int) -> str:
+        return "unwind" if count > ID_LIST_JOIN else "in"
+
+    def _facts_of(self, memory_ids: list[str]) -> list[dict[str, Any]]:
+        """Many memories' facts: the project's (few) facts, kept here by memory (``IN`` on an
+        edge property compares each fact with the whole list)."""
+        if len(memory_ids) <= ID_LIST_JOIN:
+            return super()._facts_of(memory_ids)
+        wanted = set(memory_ids)
+        return [r for r in self.run(qc.LIVE_FACTS, {"project_id": self.project_id}) if r["memory_id"] in wanted]
+
     def outcomes_among(self, agent: str, category: str, ids: list[str]) -> list[dict[str, Any]]:
         """A few ids by key lookups (the IN filter scans every memory: it grew with the store)."""
         if len(ids) > KEY_LOOKUPS:
@@ -160,9 +172,11 @@ class KuzuStore(GraphStore):
 
     def _memories_by_id(self, ids: list[str], ranking: bool) -> list[dict[str, Any]]:
         """A few ids by key lookups, one statement each (~0.5 ms, whatever the store's size);
-        more in one pass over the ids (Kuzu plans UNWIND + MATCH as a join over every memory)."""
+        more in one statement, UNWIND + MATCH: Kuzu joins the ids with a pass over every
+        memory, where ``IN $ids`` compares each memory with the whole list (2,000 ids among
+        50,000 memories: 0.03 s against 1 s)."""
         if len(ids) > KEY_LOOKUPS:
-            return self.run(q.memories_by_id("in", ranking), {"ids": ids, "project_id": self.project_id})
+            return self.run(q.memories_by_id("unwind", ranking), {"ids": ids, "project_id": self.project_id})
         one = q.memories_by_id("one", ranking)
         return [row for i in ids for row in self.run(one, {"id": i, "project_id": self.project_id})]
 

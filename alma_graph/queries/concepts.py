@@ -83,21 +83,26 @@ MATCH (a:Concept)-[e:SIMILAR]->(b:Concept) WHERE a.project_id = $project_id
 RETURN a.key AS from_key, b.key AS to_key, e.cosine AS cosine
 """
 
-# The same links for a few memories just written (the matrix grows instead of being rebuilt).
-NEW_MEMORIES = """
-MATCH (m:Memory) WHERE m.id IN $ids AND m.archived = false
-RETURN m.id AS id, m.agent AS agent, m.kind AS kind, m.user_id AS user_id
-"""
+# The same links for memories just written (the matrix grows instead of being rebuilt).
+# ``lookup``: "in" (one pass over ``$ids``: Neo4j uses its index) or "unwind" (a key per id:
+# Kuzu checks ``IN`` against the whole list on every memory, which grew as ids × memories).
+_NEW = {"in": "MATCH (m:Memory){path} WHERE m.id IN $ids AND m.archived = false",
+        "unwind": "UNWIND $ids AS i MATCH (m:Memory {{id: i}}){path} WHERE m.archived = false"}
 
-NEW_CONCEPT_LINKS = """
-MATCH (m:Memory)-[e:HAS_CONCEPT]->(c:Concept) WHERE m.id IN $ids AND m.archived = false
-RETURN m.id AS memory_id, c.key AS key, c.name AS name, e.mention AS mention
-"""
 
-NEW_ENTITY_LINKS = """
-MATCH (m:Memory)-[:MENTIONS]->(n:Entity) WHERE m.id IN $ids AND m.archived = false
-RETURN m.id AS memory_id, n.key AS key, n.name AS name, n.norm_name AS norm_name
-"""
+def new_memories(lookup: str) -> str:
+    return _NEW[lookup].format(path="") + " RETURN m.id AS id, m.agent AS agent, m.kind AS kind, m.user_id AS user_id"
+
+
+def new_concept_links(lookup: str) -> str:
+    return (_NEW[lookup].format(path="-[e:HAS_CONCEPT]->(c:Concept)")
+            + " RETURN m.id AS memory_id, c.key AS key, c.name AS name, e.mention AS mention")
+
+
+def new_entity_links(lookup: str) -> str:
+    return (_NEW[lookup].format(path="-[:MENTIONS]->(n:Entity)")
+            + " RETURN m.id AS memory_id, n.key AS key, n.name AS name, n.norm_name AS norm_name")
+
 
 NEW_FACTS = """
 MATCH (a:Entity)-[r:RELATED]->(b:Entity) WHERE a.project_id = $project_id AND r.memory_id IN $ids

@@ -153,14 +153,12 @@ _RETURN_RANKING = ", ".join(f"m.{name} AS {name}" for name in RANKING_FIELDS)
 
 def memories_by_id(lookup: str, ranking: bool = False) -> str:
     """Memories of this project by id: full rows, or the ranking fields of live ones.
-    ``lookup``: "one" ($id, a key lookup), "unwind" ($ids, a key lookup each where the
-    planner uses the index: Neo4j) or "in" ($ids, one pass over the ids: Kuzu, whose
-    planner turns UNWIND + MATCH into a join over every memory)."""
+    ``lookup``: "one" ($id, a key lookup) or "unwind" ($ids: a key lookup each on Neo4j,
+    a join of the ids with one pass over the memories on Kuzu)."""
     where = "m.project_id = $project_id" + (" AND m.archived = false" if ranking else "")
     returns = _RETURN_RANKING if ranking else _RETURN_MEMORY
-    match = {"one": "MATCH (m:Memory {id: $id})", "unwind": "UNWIND $ids AS i MATCH (m:Memory {id: i})",
-             "in": "MATCH (m:Memory) WHERE m.id IN $ids AND"}[lookup]
-    return f"{match} {'' if lookup == 'in' else 'WHERE '}{where} RETURN {returns}"
+    match = {"one": "MATCH (m:Memory {id: $id})", "unwind": "UNWIND $ids AS i MATCH (m:Memory {id: i})"}[lookup]
+    return f"{match} WHERE {where} RETURN {returns}"
 
 
 ALL_RANKING_ROWS = f"MATCH (m:Memory) WHERE m.project_id = $project_id AND m.archived = false RETURN {_RETURN_RANKING}"
