@@ -89,7 +89,7 @@ class Subgraph:
     memories: int
     adjacency: sparse.csr_matrix  # symmetric, weighted, with the visible facts
     inverse: np.ndarray  # 1 / weighted degree (0 for an isolated node)
-    predicates: dict[tuple[int, int], str]  # by matrix index, for explain
+    facts: np.ndarray  # the rows of ``matrix.facts`` the reader sees (their predicates, for explain)
 
 
 def subgraph(matrix: GraphMatrix, owners: set[str], kind: str, only_ids: set[str] | None) -> Subgraph | None:
@@ -125,21 +125,18 @@ def _cut(matrix: GraphMatrix, visible: np.ndarray) -> Subgraph | None:
     rows.append(among.row + count)
     cols.append(among.col + count)
     weights.append(among.data)
-    predicates: dict[tuple[int, int], str] = {}
+    keep = np.zeros(0, dtype=np.int64)
     if len(matrix.facts):  # the facts from a visible memory whose two entities are named
         a, b, m = matrix.facts[:, 0], matrix.facts[:, 1], matrix.facts[:, 2]
         keep = np.flatnonzero((position[m] >= 0) & (position[a] >= 0) & (position[b] >= 0))
         rows += [position[a[keep]], position[b[keep]]]
         cols += [position[b[keep]], position[a[keep]]]
         weights += [matrix.fact_weights[keep]] * 2
-        for i in keep.tolist():
-            predicates.setdefault((int(a[i]), int(b[i])), matrix.predicates[i])
-            predicates.setdefault((int(b[i]), int(a[i])), matrix.predicates[i])
     inner = sparse.csr_matrix((np.concatenate(weights), (np.concatenate(rows), np.concatenate(cols))),
                               shape=(size, size))  # duplicates summed, indices sorted
     degree = np.asarray(inner.sum(axis=1), dtype=np.float32).ravel()
     inverse = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
-    return Subgraph(np.concatenate([visible, named]), count, inner, inverse, predicates)
+    return Subgraph(np.concatenate([visible, named]), count, inner, inverse, keep)
 
 
 def personalized_pagerank(adjacency: sparse.csr_matrix, seeds: np.ndarray, inverse: np.ndarray) -> np.ndarray:
@@ -213,6 +210,19 @@ class _Walk:
     def __init__(self, matrix: GraphMatrix, view: Subgraph, scores: np.ndarray, seeds: np.ndarray,
                  named: dict[int, str]):
         self.matrix, self.view, self.scores, self.seeds, self.named = matrix, view, scores, seeds, named
+        self._predicates: dict[tuple[int, int], str] | None = None
+
+    def predicate(self, a: int, b: int) -> str:
+        """The predicate of a fact the reader sees between two entities (matrix indices);
+        told only for explain, so gathered on first use, not with every subgraph."""
+        if self._predicates is None:
+            self._predicates = {}
+            facts = self.matrix.facts
+            for i in self.view.facts.tolist():
+                predicate = self.matrix.predicates[i]
+                self._predicates.setdefault((int(facts[i, 0]), int(facts[i, 1])), predicate)
+                self._predicates.setdefault((int(facts[i, 1]), int(facts[i, 0])), predicate)
+        return self._predicates.get((a, b), "?")
 
     def describe(self, index: int) -> str:
         node = int(self.view.nodes[index])
@@ -229,7 +239,7 @@ class _Walk:
         if tb == MEMORY:
             return f"<-[:{EDGE_NAMES[ta]}]-"
         if ta == ENTITY and tb == ENTITY:
-            return f"-[:RELATED {{{self.view.predicates.get((na, nb), '?')}}}]-"
+            return f"-[:RELATED {{{self.predicate(na, nb)}}}]-"
         return "-[:SIMILAR]-"
 
     def origin(self, index: int) -> str:
