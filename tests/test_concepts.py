@@ -179,6 +179,36 @@ def test_a_large_batch_stores_each_new_concept_once_with_its_vector(alma):
     assert "pottery club" in {r["name"] for r in similar}  # a new concept's vector meets one from the first batch
 
 
+def _edges_by_fact(alma):
+    """Each memory's edges, by its text: who learned it, its concepts (with mention and
+    speaker), the entities it mentions."""
+    p = {"p": alma.store.project_id}
+    queries = {
+        "learned": "MATCH (a:Agent)-[:LEARNED]->(m:Memory) WHERE m.project_id = $p RETURN m.text AS fact, a.name AS target",
+        "concepts": "MATCH (m:Memory)-[e:HAS_CONCEPT]->(c:Concept) WHERE m.project_id = $p "
+                    "RETURN m.text AS fact, c.name + '|' + e.mention + '|' + coalesce(e.speaker, '') AS target",
+        "mentions": "MATCH (m:Memory)-[:MENTIONS]->(n:Entity) WHERE m.project_id = $p RETURN m.text AS fact, n.name AS target"}
+    return {name: sorted((r["fact"], r["target"]) for r in alma.store.run(query, p)) for name, query in queries.items()}
+
+
+def test_one_large_batch_stores_the_same_edges_as_small_ones(make_alma, tmp_path):
+    """A large batch's edges go in by bulk load on Kuzu (COPY); they must be the ones that
+    batches small enough for plain statements store, edge for edge."""
+    people, firms = ["Dave", "Alice", "Carol", "Bruno"], ["Tyrell", "Umbrella", "Initech"]
+    items = [{"agent": ["a", "b"][i % 2], "domain": "people", "speaker": people[i % 4],
+              "fact": f"{people[i % 4]} works at {firms[i % 3]} and I run the {HOBBIES[i % 25]} club."}
+             for i in range(60)]
+    agents = {"a": {}, "b": {}}
+    large = make_alma(agents=agents, directory=tmp_path / "large", project_id="bulk-large")
+    small = make_alma(agents=agents, directory=tmp_path / "small", project_id="bulk-small")
+    large.add_knowledge_batch(items)
+    for start in range(0, len(items), 10):
+        small.add_knowledge_batch(items[start:start + 10])
+    edges = _edges_by_fact(large)
+    assert len(edges["learned"]) == len(items) and len(edges["concepts"]) > len(items) and edges["mentions"]
+    assert edges == _edges_by_fact(small)
+
+
 def _restricted(matrix, visible):
     """By definition: the whole graph (with the facts of visible memories) restricted to the
     visible memories and every node one of them names."""

@@ -59,13 +59,31 @@ RETURN CAST(x.value AS INT64) AS value
 """
 
 
-def arrow_table(rows: list[dict], properties: dict[str, str], dimension: int):
+def _arrow_type(kind: str, dimension: int):
+    import pyarrow as pa
+
+    return {"string": pa.string(), "float": pa.float64(), "int": pa.int64(), "bool": pa.bool_(),
+            "timestamp": pa.timestamp("us", tz="UTC"), "vector": pa.list_(pa.float32(), int(dimension))}[kind]
+
+
+def arrow_table(rows: list[dict], properties: dict[str, str], dimension: int = 0):
     """Rows as an Arrow table with the column types (and order) of a node table, for COPY."""
     import pyarrow as pa
 
-    types = {"string": pa.string(), "float": pa.float64(), "int": pa.int64(), "bool": pa.bool_(),
-             "timestamp": pa.timestamp("us", tz="UTC"), "vector": pa.list_(pa.float32(), int(dimension))}
-    return pa.table({name: pa.array([row[name] for row in rows], type=types[t]) for name, t in properties.items()})
+    return pa.table({name: pa.array([row[name] for row in rows], type=_arrow_type(t, dimension))
+                     for name, t in properties.items()})
+
+
+def arrow_edges(ends: list[tuple[str, str]], rows: list[dict] | None = None, properties: dict[str, str] | None = None):
+    """Edges as an Arrow table for COPY: the keys of their two ends, then their properties
+    (from ``rows``, one per edge, in the order of the edge table)."""
+    import pyarrow as pa
+
+    columns = {"from": pa.array([a for a, _ in ends], type=pa.string()),
+               "to": pa.array([b for _, b in ends], type=pa.string())}
+    for name, t in (properties or {}).items():
+        columns[name] = pa.array([row.get(name) for row in rows or []], type=_arrow_type(t, 0))
+    return pa.table(columns)
 
 
 def export_database(directory: str) -> str:
