@@ -176,10 +176,12 @@ class KuzuStore(GraphStore):
         return [r for r in self.run(qc.LIVE_FACTS, {"project_id": self.project_id}) if r["memory_id"] in wanted]
 
     def outcomes_among(self, agent: str, category: str, ids: list[str]) -> list[dict[str, Any]]:
-        """A few ids by key lookups (the IN filter scans every memory: it grew with the store)."""
+        """A few ids by key lookups, more joined with the memories (``IN $ids`` compared each
+        memory with the whole list: it grew with the store times the ids)."""
+        params = self._outcome_params(agent, category)
         if len(ids) > KEY_LOOKUPS:
-            return super().outcomes_among(agent, category, ids)
-        one, params = ql.similar_outcomes("one"), self._outcome_params(agent, category)
+            return self.run(ql.similar_outcomes("unwind"), {**params, "ids": ids})
+        one = ql.similar_outcomes("one")
         return [row for i in ids for row in self.run(one, {**params, "id": i})]
 
     def _memories_by_id(self, ids: list[str], ranking: bool) -> list[dict[str, Any]]:

@@ -36,7 +36,9 @@ def similar_outcomes(candidates: str) -> str:
     (one row per derived memory, or one with a null ``derived``). ``candidates``:
 
     - "ids": those among ``$ids`` (the caller's vector index found them);
-    - "one": the one with id ``$id`` (a key lookup: Kuzu scans every memory for ``IN $ids``);
+    - "one": the one with id ``$id`` (a key lookup: Kuzu compares every memory with the whole
+      list for ``IN $ids``);
+    - "unwind": those among ``$ids``, joined with one pass over the memories (Kuzu, many ids);
     - "all": every one with a vector but ``$exclude``, returned with it (the caller scores them);
     - "cosine": as "all", only those whose cosine with ``$vector`` is at least ``$floor``
       (Neo4j's ``vector.similarity.cosine`` is ``(1 + cosine) / 2``).
@@ -45,6 +47,8 @@ def similar_outcomes(candidates: str) -> str:
         return f"MATCH (o:Memory) WHERE o.id IN $ids AND {_OUTCOMES} {_DERIVED}{_RETURN}"
     if candidates == "one":
         return f"MATCH (o:Memory {{id: $id}}) WHERE {_OUTCOMES} {_DERIVED}{_RETURN}"
+    if candidates == "unwind":
+        return f"UNWIND $ids AS i MATCH (o:Memory {{id: i}}) WHERE {_OUTCOMES} {_DERIVED}{_RETURN}"
     where = f"{_OUTCOMES} AND o.id <> $exclude AND o.embedding IS NOT NULL"
     if candidates == "cosine":
         where += " AND 2 * vector.similarity.cosine(o.embedding, $vector) - 1 >= $floor"
