@@ -38,7 +38,8 @@ DAMPING = 0.5  # HippoRAG 2's: half the mass returns to the seeds at every step
 ITERATIONS = 20
 # The walk stops early once a step moves less than this share of the mass: each step
 # moves at most DAMPING times what the one before moved, so the scores are that close.
-TOLERANCE = 1e-4
+# 1e-3 (~11 steps, not ~15 at 1e-4) gave the same LoCoMo dev figures to the third decimal.
+TOLERANCE = 1e-3
 MEMORY_SEEDS = 5
 MEMORY_SEED_SHARE = 0.0
 
