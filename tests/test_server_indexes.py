@@ -107,6 +107,27 @@ def test_the_hnsw_path_and_the_exact_scan_agree(settings, embedder, monkeypatch)
         assert all(abs(cosines[i] - s) < 1e-5 for i, s in exact)
 
 
+def test_a_reader_of_many_memories_searches_the_hnsw_index_and_gets_the_exact_top_k(settings, embedder, monkeypatch):
+    """Past ``EXACT_LIMIT`` visible memories, the fetch is sized from the reader's share of the
+    server's memories (and widens): the top k must still be the exact scan's."""
+    with ALMA(settings, embedder=embedder) as alma:
+        alma.add_knowledge_batch([{"agent": ("alice", "bob", "carol")[i % 3], "domain": "ops",
+                                   "fact": f"Service {i} restarts after {i % 7} failed health checks"}
+                                  for i in range(90)])
+        vectors = alma.context.indexes.vectors
+        vector = embedder.embed("which service restarts after three failures")
+        exact = vectors.exact(vectors.query(vector, "domain_knowledge", "agent", ["alice", "bob"], 8, None))  # type: ignore[attr-defined]
+        monkeypatch.setattr(server_indexes, "EXACT_LIMIT", 10)
+        monkeypatch.setattr(server_indexes, "MIN_FETCH", 1)
+        monkeypatch.setattr(server_indexes, "SHARE_SLACK", 0.01)  # a small first fetch, so it widens
+        fetches = []
+        candidates = alma.store.vector_candidates
+        monkeypatch.setattr(alma.store, "vector_candidates", lambda **q: fetches.append(q["fetch"]) or candidates(**q))
+        found = vectors.search(vector, ["alice", "bob"], "domain_knowledge", 8)
+        assert fetches and fetches == sorted(fetches)  # through the index, widening
+        assert [i for i, _ in found] == [i for i, _ in exact] and len(found) == 8
+
+
 def test_a_turn_is_searched_with_the_turn_before_it_and_loses_it_when_that_goes(settings, embedder):
     with ALMA(settings, embedder=embedder) as alma:
         question, reply, later = alma.add_knowledge_batch([

@@ -50,13 +50,10 @@ class ServerSearch(GraphStore):
         return [(r["id"], r["score"]) for r in rows]
 
     def vector_exact(self, vector: list[float], kind: str, owner_field: str, owners: Iterable[str], k: int,
-                     only_ids: Iterable[str] | None = None, cap: int | None = None) -> list[tuple[str, float]] | None:
-        """The ``k`` most similar visible memories, every visible one scored; with ``cap``,
-        None when ``cap`` or more are visible (nothing scored then)."""
-        params = self._search_params(kind, owner_field, owners, only_ids, vector=vector, k=k, cap=cap)
-        rows = self.run(sq.vector_exact(owner_field, only_ids is not None, cap is not None), params)
-        if rows and rows[0]["id"] is None:
-            return None
+                     only_ids: Iterable[str] | None = None) -> list[tuple[str, float]]:
+        """The ``k`` most similar visible memories, every visible one scored."""
+        params = self._search_params(kind, owner_field, owners, only_ids, vector=vector, k=k)
+        rows = self.run(sq.vector_exact(owner_field, only_ids is not None), params)
         return [(r["id"], r["score"]) for r in rows]
 
     def count_visible(self, kind: str, owner_field: str, owners: Iterable[str], cap: int,

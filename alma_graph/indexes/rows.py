@@ -44,6 +44,11 @@ class RankingRows:
         self._current()
         return any(self._held[(owner, kind)] > 0 for owner in owners)
 
+    def count(self, owners: Iterable[str], kind: str) -> int:
+        """How many live memories of ``kind`` the ``owners`` hold."""
+        self._current()
+        return sum(self._held[(owner, kind)] for owner in set(owners))
+
     def get(self, ids: Iterable[str]) -> dict[str, Row]:
         """The live memories among ``ids``, by id."""
         rows = self._current()

@@ -12,9 +12,11 @@ Neo4j 5's vector search cannot filter first, so a dense search is complete like 
 a visible set of at most ``EXACT_LIMIT`` memories is ranked exactly
 (``vector.similarity.cosine`` over it: no dearer than the index up to that size, see
 ``benchmarks/neo4j_indexes.py``); a larger one takes the visible hits among the
-``fetch`` nearest of the whole index, ``fetch`` widening until ``k`` are visible —
-the k best visible are then among them — and falling back to the exact scan when
-the visible memories are too rare to surface that way.
+``fetch`` nearest of the whole index — ``fetch`` sized from the visible share of the
+server's memories (counted in this process's ranking rows), so that ``k`` are
+visible in one round trip, and widening if not — the k best visible are then among
+them. When that fetch would be larger than the visible set, or the visible
+memories are too rare to surface, the visible set is ranked exactly instead.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ from alma_graph.models import MemoryKind
 log = logging.getLogger(__name__)
 
 EXACT_LIMIT = 1000  # visible memories ranked exactly rather than through the HNSW index (measured)
-OVERFETCH, MIN_FETCH, MAX_FETCH = 4, 100, 10_000  # first fetch k * OVERFETCH, then x OVERFETCH
+OVERFETCH, MIN_FETCH, MAX_FETCH = 4, 100, 10_000  # fetch widens x OVERFETCH between these
+SHARE_SLACK = 2  # fetch this many times k / (visible share): visible memories are not spread evenly
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's token pattern: words of two characters or more
 MAX_QUERY_TERMS = 1000  # Lucene refuses a query of more than 1024 clauses
 _USER_PREFIX = user_owner("")
@@ -77,20 +80,35 @@ class _Counted:
 class ServerVectorIndex(_Counted):
     """``VectorIndex``'s reads, answered by Neo4j's vector index and exact cosines."""
 
+    def __init__(self, store: ServerSearch, rows: RankingRows):
+        super().__init__(store)
+        self.rows = rows  # how many memories each reader sees, without a round trip
+        self._everywhere: int | None = None
+
+    def forget_count(self) -> None:
+        super().forget_count()
+        self._everywhere = None
+
     def search(self, vector: np.ndarray, owners: Iterable[str], kind: str, k: int,
                only_ids: set[str] | None = None) -> list[tuple[str, float]]:
         """The k nearest memories of ``kind`` among those ``owners`` hold (and, when given,
         among ``only_ids``), as (id, cosine)."""
+        owners = list(owners)
         field, values = owner_filter(kind, owners)
         if not values or k <= 0 or (only_ids is not None and not only_ids):
             return []
         query = self.query(vector, kind, field, values, k, only_ids)
-        if only_ids is not None and len(only_ids) <= EXACT_LIMIT:
+        visible = self.rows.count(owners, kind)
+        if only_ids is not None:
+            visible = min(visible, len(only_ids))
+        if visible <= EXACT_LIMIT:
             return self.exact(query)
-        small = self.store.vector_exact(cap=EXACT_LIMIT + 1, **query)  # one round trip when few are visible
-        if small is not None:
-            return small
-        return self.nearest(query) or self.exact(query)
+        if self._everywhere is None:  # every project's memories are in the one index
+            self._everywhere = self.store.memories_everywhere()
+        fetch = max(MIN_FETCH, math.ceil(SHARE_SLACK * k * max(self._everywhere, visible) / visible))
+        if fetch >= visible:  # fetching more than the reader sees: score what it sees
+            return self.exact(query)
+        return self.nearest(query, fetch) or self.exact(query)
 
     @staticmethod
     def query(vector: np.ndarray, kind: str, owner_field: str, owners: list[str], k: int,
@@ -99,10 +117,10 @@ class ServerVectorIndex(_Counted):
                 "owner_field": owner_field, "owners": owners, "k": k,
                 "only_ids": sorted(only_ids) if only_ids is not None else None}
 
-    def nearest(self, query: dict[str, Any]) -> list[tuple[str, float]] | None:
+    def nearest(self, query: dict[str, Any], fetch: int | None = None) -> list[tuple[str, float]] | None:
         """Through the HNSW index: the visible hits among the ``fetch`` nearest, ``fetch``
         widening until ``k`` are visible; None when they are too rare to surface."""
-        fetch = max(query["k"] * OVERFETCH, MIN_FETCH)
+        fetch = fetch or max(query["k"] * OVERFETCH, MIN_FETCH)
         while fetch <= MAX_FETCH:
             hits = self.store.vector_candidates(fetch=fetch, **query)
             if len(hits) >= query["k"]:
@@ -112,7 +130,7 @@ class ServerVectorIndex(_Counted):
 
     def exact(self, query: dict[str, Any]) -> list[tuple[str, float]]:
         """Every visible memory scored."""
-        return self.store.vector_exact(**query) or []
+        return self.store.vector_exact(**query)
 
     def cosines(self, vector: np.ndarray, memory_ids: Iterable[str]) -> dict[str, float]:
         """Cosine of the query with each listed live memory."""
@@ -147,10 +165,14 @@ class ServerLexicalIndex(_Counted):
     def __init__(self, store: ServerSearch):
         super().__init__(store)
         self._boosted: tuple[str, str] | None = None  # (query, Lucene query) of the last search
+        # per term: (matches on the server, in this project), and the server's memories;
+        # counting a common term walks all its matches, so each is counted once per generation
+        self._terms: dict[str, tuple[int, int]] = {}
+        self._everywhere: int | None = None
 
     def forget_count(self) -> None:
         super().forget_count()
-        self._boosted = None
+        self._boosted, self._terms, self._everywhere = None, {}, None
 
     def search(self, query: str, owners: set[str], kind: str, n: int,
                only_ids: set[str] | None = None) -> list[tuple[str, float]]:
@@ -170,8 +192,16 @@ class ServerLexicalIndex(_Counted):
         if self._boosted is not None and self._boosted[0] == query:
             return self._boosted[1]
         words = lucene_query(query).split()
-        counts = self.store.term_counts(sorted(set(words)))
-        everywhere, here = max(1, self.store.memories_everywhere()), len(self)
+        if len(self._terms) > 10_000:
+            self._terms.clear()
+        unknown = sorted(set(words) - set(self._terms))
+        if unknown:
+            counted = self.store.term_counts(unknown)
+            self._terms.update({word: counted.get(word, (0, 0)) for word in unknown})
+        if self._everywhere is None:
+            self._everywhere = self.store.memories_everywhere()
+        everywhere, here = max(1, self._everywhere), len(self)
+        counts = {word: self._terms.get(word, (0, 0)) for word in words}
         boosts = {word: _idf(here, in_project) / _idf(everywhere, anywhere)
                   for word, (anywhere, in_project) in counts.items() if anywhere and in_project}
         lucene = " ".join(f"{word}^{boosts[word]:.5f}" for word in words if boosts.get(word, 0) > 0)
@@ -191,9 +221,9 @@ class ServerIndexes:
         self.store = store
         self.embedder = embedder
         self.generation: int = store.generation()
-        self.vectors = ServerVectorIndex(store)
-        self.lexical = ServerLexicalIndex(store)
         self.rows = RankingRows(store)
+        self.vectors = ServerVectorIndex(store, self.rows)
+        self.lexical = ServerLexicalIndex(store)
 
     def rebuild(self) -> None:
         """Vectors for memories stored without one, and every memory's search text again."""

@@ -63,16 +63,11 @@ def vector_candidates(owner_field: str, only_ids: bool) -> str:
     )
 
 
-def vector_exact(owner_field: str, only_ids: bool, capped: bool) -> str:
-    """Every visible memory scored: exact, for a visible set small enough to scan. ``capped``:
-    only when fewer than ``$cap`` are visible, else one row with a null id."""
-    score = ("WITH m, 2 * vector.similarity.cosine(m.embedding, $vector) - 1 AS score "
-             "RETURN m.id AS id, score ORDER BY score DESC, m.created_at, id LIMIT $k")
-    visible = f"MATCH (m:Memory) WHERE {_visible(owner_field, only_ids)} "
-    if not capped:
-        return visible + score
-    return (visible + "WITH m LIMIT $cap WITH collect(m) AS visible "
-            "UNWIND CASE WHEN size(visible) < $cap THEN visible ELSE [null] END AS m " + score)
+def vector_exact(owner_field: str, only_ids: bool) -> str:
+    """Every visible memory scored: exact, for a visible set small enough to scan."""
+    return (f"MATCH (m:Memory) WHERE {_visible(owner_field, only_ids)} "
+            "WITH m, 2 * vector.similarity.cosine(m.embedding, $vector) - 1 AS score "
+            "RETURN m.id AS id, score ORDER BY score DESC, m.created_at, id LIMIT $k")
 
 
 def count_visible(owner_field: str, only_ids: bool) -> str:
