@@ -84,8 +84,8 @@ RETURN a.key AS from_key, b.key AS to_key, e.cosine AS cosine
 """
 
 # The same links for memories just written (the matrix grows instead of being rebuilt).
-# ``lookup``: "in" (one pass over ``$ids``: Neo4j uses its index) or "unwind" (a key per id:
-# Kuzu checks ``IN`` against the whole list on every memory, which grew as ids × memories).
+# ``lookup``: "in" (Neo4j looks each id up in its index) or "unwind" (Kuzu: the ids joined
+# with one pass over the memories, where ``IN`` compares every memory with the whole list).
 _NEW = {"in": "MATCH (m:Memory){path} WHERE m.id IN $ids AND m.archived = false",
         "unwind": "UNWIND $ids AS i MATCH (m:Memory {{id: i}}){path} WHERE m.archived = false"}
 
