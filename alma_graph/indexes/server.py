@@ -61,20 +61,27 @@ def lucene_query(text: str) -> str:
 
 
 class _Counted:
-    """How many memories are live (what the indexes hold), asked once per generation the
-    process follows (the graph signal's hub limit asks on every retrieve)."""
+    """How many memories are live (what the indexes hold), and how many the server holds
+    in every project (one index serves them all), asked once per generation the process
+    follows (the graph signal's hub limit asks on every retrieve)."""
 
     def __init__(self, store: ServerSearch):
         self.store = store
         self._count: int | None = None
+        self._everywhere: int | None = None
 
     def forget_count(self) -> None:
-        self._count = None
+        self._count = self._everywhere = None
 
     def __len__(self) -> int:
         if self._count is None:
             self._count = self.store.live_count()
         return self._count
+
+    def everywhere(self) -> int:
+        if self._everywhere is None:
+            self._everywhere = self.store.memories_everywhere()
+        return self._everywhere
 
 
 class ServerVectorIndex(_Counted):
@@ -83,11 +90,6 @@ class ServerVectorIndex(_Counted):
     def __init__(self, store: ServerSearch, rows: RankingRows):
         super().__init__(store)
         self.rows = rows  # how many memories each reader sees, without a round trip
-        self._everywhere: int | None = None
-
-    def forget_count(self) -> None:
-        super().forget_count()
-        self._everywhere = None
 
     def search(self, vector: np.ndarray, owners: Iterable[str], kind: str, k: int,
                only_ids: set[str] | None = None) -> list[tuple[str, float]]:
@@ -103,9 +105,7 @@ class ServerVectorIndex(_Counted):
             visible = min(visible, len(only_ids))
         if visible <= EXACT_LIMIT:
             return self.exact(query)
-        if self._everywhere is None:  # every project's memories are in the one index
-            self._everywhere = self.store.memories_everywhere()
-        fetch = max(MIN_FETCH, math.ceil(SHARE_SLACK * k * max(self._everywhere, visible) / visible))
+        fetch = max(MIN_FETCH, math.ceil(SHARE_SLACK * k * max(self.everywhere(), visible) / visible))
         if fetch >= visible:  # fetching more than the reader sees: score what it sees
             return self.exact(query)
         return self.nearest(query, fetch) or self.exact(query)
@@ -165,14 +165,13 @@ class ServerLexicalIndex(_Counted):
     def __init__(self, store: ServerSearch):
         super().__init__(store)
         self._boosted: tuple[str, str] | None = None  # (query, Lucene query) of the last search
-        # per term: (matches on the server, in this project), and the server's memories;
-        # counting a common term walks all its matches, so each is counted once per generation
+        # per term: (matches on the server, in this project); counting a common term walks
+        # all its matches, so each is counted once per generation
         self._terms: dict[str, tuple[int, int]] = {}
-        self._everywhere: int | None = None
 
     def forget_count(self) -> None:
         super().forget_count()
-        self._boosted, self._terms, self._everywhere = None, {}, None
+        self._boosted, self._terms = None, {}
 
     def search(self, query: str, owners: set[str], kind: str, n: int,
                only_ids: set[str] | None = None) -> list[tuple[str, float]]:
@@ -198,9 +197,7 @@ class ServerLexicalIndex(_Counted):
         if unknown:
             counted = self.store.term_counts(unknown)
             self._terms.update({word: counted.get(word, (0, 0)) for word in unknown})
-        if self._everywhere is None:
-            self._everywhere = self.store.memories_everywhere()
-        everywhere, here = max(1, self._everywhere), len(self)
+        everywhere, here = max(1, self.everywhere()), len(self)
         counts = {word: self._terms.get(word, (0, 0)) for word in words}
         boosts = {word: _idf(here, in_project) / _idf(everywhere, anywhere)
                   for word, (anywhere, in_project) in counts.items() if anywhere and in_project}
