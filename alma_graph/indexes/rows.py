@@ -41,8 +41,7 @@ class RankingRows:
     def holds(self, owners: Iterable[str], kind: str) -> bool:
         """Whether any of ``owners`` holds a live memory of ``kind`` (a kind nobody visible
         holds is not searched at all)."""
-        self._current()
-        return any(self._held[(owner, kind)] > 0 for owner in owners)
+        return self.count(owners, kind) > 0
 
     def count(self, owners: Iterable[str], kind: str) -> int:
         """How many live memories of ``kind`` the ``owners`` hold."""
