@@ -225,11 +225,8 @@ def _restricted(matrix, visible):
     return nodes, (matrix.adjacency + half + half.T).tocsr()[nodes][:, nodes]
 
 
-def test_a_readers_subgraph_is_the_whole_graph_restricted_to_what_it_sees(make_alma):
-    """The walk's subgraph is assembled from the visible memories' own rows (so its cost
-    follows what the reader sees); it must equal the whole graph cut down to them."""
-    from alma_graph.retrieval.signals import graph
-
+def _three_readers_matrix(make_alma):
+    """The graph matrix of a store where three agents hold overlapping people and places."""
     alma = make_alma(agents={"a": {}, "b": {}, "c": {"inherit_from": ["a"]}})
     chat(alma, agent="a")
     for agent, fact in (("b", "Dave works at Tyrell and uses Redis for the pottery class sign-ups."),
@@ -237,7 +234,15 @@ def test_a_readers_subgraph_is_the_whole_graph_restricted_to_what_it_sees(make_a
                         ("c", "Alice works at Tyrell and signed up for the pottery class."),
                         ("a", "Carol works at Umbrella and teaches the community center class.")):
         alma.add_knowledge(agent, "people", fact)
-    matrix = graph_matrix.build(alma.store, 1, None)
+    return graph_matrix.build(alma.store, 1, None)
+
+
+def test_a_readers_subgraph_is_the_whole_graph_restricted_to_what_it_sees(make_alma):
+    """The walk's subgraph is assembled from the visible memories' own rows (so its cost
+    follows what the reader sees); it must equal the whole graph cut down to them."""
+    from alma_graph.retrieval.signals import graph
+
+    matrix = _three_readers_matrix(make_alma)
     assert len(matrix.facts)  # "works at" facts join entities
     for owners, only_ids in (({"a"}, None), ({"b"}, None), ({"a", "c"}, None), ({"a", "b", "c"}, None),
                              ({"a", "b"}, {matrix.memory_ids[0], matrix.memory_ids[-1]})):
@@ -248,6 +253,31 @@ def test_a_readers_subgraph_is_the_whole_graph_restricted_to_what_it_sees(make_a
         assert view.nodes.tolist() == nodes.tolist()
         assert abs(view.adjacency - expected).max() < 1e-5 and view.adjacency.nnz == expected.nnz
     assert graph.subgraph(matrix, {"nobody"}, "domain_knowledge", None) is None
+
+
+def test_the_walk_reaches_the_personalized_pagerank_of_the_readers_subgraph(make_alma):
+    """The walk steps nodes -> memories -> nodes (half the products of a plain power
+    iteration); its scores must still be the stationary distribution of the restarting
+    walk, x = (1 - d)·seeds + d·A·D^-1·x, solved here directly."""
+    import numpy as np
+    from scipy import sparse
+    from scipy.sparse.linalg import spsolve
+
+    from alma_graph.retrieval.signals import graph
+
+    matrix = _three_readers_matrix(make_alma)
+    for owners in ({"a"}, {"a", "b", "c"}):
+        view = graph.subgraph(matrix, owners, "domain_knowledge", None)
+        assert view is not None
+        size = len(view.nodes)
+        for seeded in ([view.memories], [view.memories, size - 1], [0, view.memories + 1]):  # nodes, or a memory too
+            seeds = np.zeros(size, dtype=np.float32)
+            seeds[seeded] = 1.0
+            walk = sparse.identity(size) - graph.DAMPING * view.adjacency @ sparse.diags(view.inverse)
+            exact = spsolve(walk.tocsc().astype(np.float64), (1 - graph.DAMPING) * seeds / seeds.sum())
+            scores = graph.personalized_pagerank(view, seeds)
+            assert np.abs(scores - exact).sum() < graph.TOLERANCE
+            assert scores[:view.memories].max() > 0  # the memories were reached
 
 
 def test_a_matrix_grown_by_a_large_batch_equals_one_built_from_scratch(alma):
