@@ -26,13 +26,16 @@ class Scored:
     breakdown: dict[str, float]
 
 
+_HEURISTIC, _OUTCOME = MemoryKind.HEURISTIC.value, MemoryKind.OUTCOME.value  # plain strings: read per candidate
+
+
 def success_rate(row: dict[str, Any]) -> float:
     """How often it worked: a heuristic's ratio, an outcome's result, else 1."""
     kind = row["kind"]
-    if kind == MemoryKind.HEURISTIC.value:
+    if kind == _HEURISTIC:
         occurrences = row["occurrence_count"] or 0
         return (row["success_count"] or 0) / occurrences if occurrences else 0.0
-    if kind == MemoryKind.OUTCOME.value:
+    if kind == _OUTCOME:
         return 1.0 if row["success"] else 0.0
     return 1.0
 
@@ -61,10 +64,18 @@ class Ranker:
         w = self.config.weights
         if not rows:
             return 0.0
-        confidence = max(float(r["confidence"] if r["confidence"] is not None else 1.0) for r in rows)
-        feedback = max(float(r["feedback"] or 0.0) for r in rows)
-        return (w.recency + w.success_rate * max(success_rate(r) for r in rows)
-                + w.confidence * confidence + w.feedback * feedback)
+        confidence = feedback = success = float("-inf")
+        for row in rows:  # one pass with plain comparisons: it runs over every candidate of every retrieve
+            value = 1.0 if row["confidence"] is None else row["confidence"]
+            if value > confidence:
+                confidence = value
+            value = row["feedback"] or 0.0
+            if value > feedback:
+                feedback = value
+            value = success_rate(row)
+            if value > success:
+                success = value
+        return w.recency + w.success_rate * success + w.confidence * float(confidence) + w.feedback * float(feedback)
 
     def score(self, row: dict[str, Any], relevance: float, now: datetime, factors: bool = True,
               cosine: float | None = None) -> Scored:

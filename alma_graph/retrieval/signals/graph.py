@@ -39,8 +39,10 @@ DAMPING = 0.5  # HippoRAG 2's: half the mass returns to the seeds at every step
 ITERATIONS = 20
 # The walk stops early once a step moves less than this share of the mass: each step
 # moves at most DAMPING times what the one before moved, so the scores are that close.
-# 1e-3 (~6 steps of two edges each) gave the same LoCoMo dev figures to the third decimal.
-TOLERANCE = 1e-3
+# At 3e-3 (~4 steps of two edges each, 0.7 ms at 10,000 memories against 1.0 at 1e-3) the
+# LoCoMo dev figures are those of 1e-3 to the fourth decimal, and on the side-by-side
+# benchmark's store the top 20 equal those of a walk run to 1e-6 for all 100 queries.
+TOLERANCE = 3e-3
 MEMORY_SEEDS = 5
 MEMORY_SEED_SHARE = 0.0
 
