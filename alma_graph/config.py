@@ -73,11 +73,12 @@ class RetrievalConfig(_Strict):
     # derived from the graph) or "server" (Neo4j's own vector and full-text indexes).
     # Unset: local on Kuzu, server on Neo4j (docs/neo4j.md).
     indexes: Literal["server", "local"] | None = None
-    # "exact": queries embedded like memories. "int8": through an int8-quantised MiniLM,
-    # vectors within ~0.99 cosine, only ~10 % faster since the model runs in ONNX Runtime
-    # (indexes/onnx_minilm.py); for CPUs with fast int8 instructions. Memories are always
-    # embedded exactly.
-    query_embedding: Literal["exact", "int8"] = "exact"
+    # How a query is embedded (memories are always embedded exactly). "int8": through an
+    # int8-quantised MiniLM (indexes/onnx_minilm.py), vectors within ~0.99 cosine of the
+    # exact ones; its weights (11 MB, not 42) stay in the CPU's cache, so a hybrid retrieve
+    # at 10,000 memories took 5.6 ms instead of 8.5, and LoCoMo dev recall_any@5 moved
+    # by -0.004 (hybrid) and +0.009 (dense only). "exact": queries embedded like memories.
+    query_embedding: Literal["exact", "int8"] = "int8"
 
 
 class ExtractionConfig(_Strict):
