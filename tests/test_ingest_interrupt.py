@@ -52,8 +52,9 @@ def test_ctrl_c_keeps_the_committed_batches_and_a_rerun_resumes(tmp_path, embedd
     reader.start()
     assert progressed.wait(timeout=240), "".join(stderr)[-2000:]
     process.send_signal(signal.SIGINT)
-    stdout, _ = process.communicate(timeout=120)
-    reader.join(timeout=10)
+    reader.join(timeout=120)  # stderr ends when the process exits; the reader owns that pipe
+    stdout = process.stdout.read()
+    process.wait(timeout=60)
     output = "".join(stderr)
     assert process.returncode == 130, output[-2000:]
     assert "ETA 0" in output or re.search(r"ETA \d\d:\d\d", output)  # the bar estimates the time left

@@ -128,6 +128,29 @@ def test_a_reader_of_many_memories_searches_the_hnsw_index_and_gets_the_exact_to
         assert [i for i, _ in found] == [i for i, _ in exact] and len(found) == 8
 
 
+def test_bm25_stops_lucene_early_and_widens_to_the_top_n_of_every_match(settings, embedder, monkeypatch):
+    """Lucene ranks the server's every match unless told where to stop: the search asks for its
+    best ``fetch``, sized from the reader's share, widening while too few are visible and
+    Lucene had more. Its top n must be the unlimited search's."""
+    with ALMA(settings, embedder=embedder) as alma:
+        alma.add_knowledge_batch([{"agent": ("alice", "bob", "carol")[i % 3], "domain": "ops",
+                                   "fact": f"Service {i} restarts after {'failed ' * (i % 5)}health checks"}
+                                  for i in range(90)])
+        lexical = alma.context.indexes.lexical
+        terms = lexical._lucene("which service restarts after failed health checks")  # type: ignore[attr-defined]
+        every = alma.store.text_search(terms, "domain_knowledge", "agent", ["alice"], 12)
+        monkeypatch.setattr(server_indexes, "MIN_FETCH", 1)
+        monkeypatch.setattr(server_indexes, "SHARE_SLACK", 0.01)  # a small first fetch, so it widens
+        fetches = []
+        candidates = alma.store.text_candidates
+        monkeypatch.setattr(alma.store, "text_candidates", lambda *a: fetches.append(a[5]) or candidates(*a))
+        found = lexical.search("which service restarts after failed health checks", {"alice"}, "domain_knowledge", 12)
+        assert len(fetches) > 1 and fetches == sorted(fetches)  # stopped early, then widened
+        assert len(found) == 12 and [round(s, 4) for _, s in found] == [round(s, 4) for _, s in every]
+        last = round(every[-1][1], 4)  # memories tied with the n-th may differ; every one above it may not
+        assert [i for i, s in found if round(s, 4) > last] == [i for i, s in every if round(s, 4) > last]
+
+
 def test_a_turn_is_searched_with_the_turn_before_it_and_loses_it_when_that_goes(settings, embedder):
     with ALMA(settings, embedder=embedder) as alma:
         question, reply, later = alma.add_knowledge_batch([

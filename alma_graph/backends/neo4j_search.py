@@ -69,6 +69,15 @@ class ServerSearch(GraphStore):
         rows = self.run(sq.text_search(owner_field, only_ids is not None), params)
         return [(r["id"], r["score"]) for r in rows]
 
+    def text_candidates(self, lucene_query: str, kind: str, owner_field: str, owners: Iterable[str], n: int,
+                        fetch: int, only_ids: Iterable[str] | None = None) -> tuple[int, list[tuple[str, float]]]:
+        """BM25 (Lucene) over ``search_text``: the visible matches among the ``fetch`` best of
+        the whole index, best first (up to ``n``), and how many matches Lucene returned."""
+        params = self._search_params(kind, owner_field, owners, only_ids, query=lucene_query, n=n, fetch=fetch)
+        [row] = self.run(sq.text_candidates(owner_field, only_ids is not None), params)
+        hits = sorted(((h["id"], h["score"]) for h in row["hits"]), key=lambda hit: (-hit[1], hit[0]))
+        return int(row["fetched"]), hits
+
     def term_counts(self, terms: list[str]) -> dict[str, tuple[int, int]]:
         """term -> (matching documents in the whole index, in this project's live memories)."""
         if not terms:

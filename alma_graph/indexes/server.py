@@ -162,8 +162,9 @@ class ServerLexicalIndex(_Counted):
     boosted by idf(in this project) / idf(server-wide) — Lucene's BM25 idf — so its weight
     is the project's, as in the embedded BM25 (document lengths stay server-wide)."""
 
-    def __init__(self, store: ServerSearch):
+    def __init__(self, store: ServerSearch, rows: RankingRows):
         super().__init__(store)
+        self.rows = rows  # how many memories each reader sees, without a round trip
         self._boosted: tuple[str, str] | None = None  # (query, Lucene query) of the last search
         # per term: (matches on the server, in this project); counting a common term walks
         # all its matches, so each is counted once per generation
@@ -183,7 +184,21 @@ class ServerLexicalIndex(_Counted):
         terms = self._lucene(query)
         if not terms:
             return []
-        hits = self.store.text_search(terms, kind, field, values, n, sorted(only_ids) if only_ids is not None else None)
+        only = sorted(only_ids) if only_ids is not None else None
+        visible = max(1, self.rows.count(owners, kind))
+        # Lucene ranks every match of the whole server unless told where to stop: stop at the
+        # best ``fetch``, sized like the vector search's from the reader's share, widening
+        # while too few of them are visible and Lucene had more.
+        fetch = max(MIN_FETCH, math.ceil(SHARE_SLACK * n * max(self.everywhere(), visible) / visible))
+        hits: list[tuple[str, float]] | None = None
+        while fetch <= MAX_FETCH:
+            fetched, hits = self.store.text_candidates(terms, kind, field, values, n, fetch, only)
+            if len(hits) >= n or fetched < fetch:
+                break
+            fetch *= OVERFETCH
+            hits = None
+        if hits is None:  # the reader's matches are too rare among the server's: all of them
+            hits = self.store.text_search(terms, kind, field, values, n, only)
         return [(memory_id, score) for memory_id, score in hits if score > 0]
 
     def _lucene(self, query: str) -> str:
@@ -220,7 +235,7 @@ class ServerIndexes:
         self.generation: int = store.generation()
         self.rows = RankingRows(store)
         self.vectors = ServerVectorIndex(store, self.rows)
-        self.lexical = ServerLexicalIndex(store)
+        self.lexical = ServerLexicalIndex(store, self.rows)
 
     def rebuild(self) -> None:
         """Vectors for memories stored without one, and every memory's search text again."""

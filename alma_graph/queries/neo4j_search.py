@@ -80,7 +80,19 @@ def text_search(owner_field: str, only_ids: bool) -> str:
     return (
         f"CALL db.index.fulltext.queryNodes('{TEXT_INDEX}', $query) YIELD node AS m, score "
         f"WHERE {_visible(owner_field, only_ids, vectors=False)} "
-        "RETURN m.id AS id, score ORDER BY score DESC LIMIT $n"
+        "RETURN m.id AS id, score ORDER BY score DESC, id LIMIT $n"  # ties by id, as the embedded BM25
+    )
+
+
+def text_candidates(owner_field: str, only_ids: bool) -> str:
+    """BM25 over ``search_text``, Lucene stopping at its ``$fetch`` best matches of the whole
+    index: the visible ones among them (up to ``$n``), and how many Lucene returned — fewer
+    than ``$fetch`` means there were no more."""
+    return (
+        f"CALL db.index.fulltext.queryNodes('{TEXT_INDEX}', $query, {{limit: $fetch}}) YIELD node AS m, score "
+        f"WITH count(*) AS fetched, collect(CASE WHEN {_visible(owner_field, only_ids, vectors=False)} "
+        "THEN {id: m.id, score: score} END) AS hits "
+        "RETURN fetched, hits[..$n] AS hits"
     )
 
 
