@@ -17,6 +17,8 @@ server's memories (counted in this process's ranking rows), so that ``k`` are
 visible in one round trip, and widening if not — the k best visible are then among
 them. When that fetch would be larger than the visible set, or the visible
 memories are too rare to surface, the visible set is ranked exactly instead.
+BM25 fetches alike: Lucene stops at its best ``fetch`` matches (it would otherwise
+score and return every match of a common word) and widens while too few are visible.
 """
 
 from __future__ import annotations
