@@ -144,14 +144,23 @@ class KuzuStore(GraphStore):
 
     def link_concepts(self, rows: list[dict[str, Any]]) -> None:
         """A batch's HAS_CONCEPT edges through COPY: UNWIND + MATCH joined the rows with
-        every memory (~1 s per 1,000 memories at 50,000, growing with the store)."""
+        every memory (~1 s per 1,000 memories at 50,000, growing with the store). One
+        memory's (a single write's) with the memory looked up first (``kq.edges_from_one``)."""
+        if len({r["memory_id"] for r in rows}) == 1:
+            return self.run(kq.CONCEPT_LINKS_OF_ONE, {"id": rows[0]["memory_id"], "rows": rows})
         if len(rows) <= COPY_THRESHOLD:
             return super().link_concepts(rows)
         self._copy(Edge.HAS_CONCEPT.value, kq.arrow_edges([(r["memory_id"], r["key"]) for r in rows], rows,
                                                            EDGE_PROPERTIES[Edge.HAS_CONCEPT]))
 
     def link_new(self, edge: Edge, pairs: list[tuple[str, str]]) -> None:
-        """Many new edges without properties through COPY (as ``link_concepts``)."""
+        """Many new edges without properties through COPY (as ``link_concepts``); a few that
+        share one end with that end looked up first (``kq.edges_from_one``)."""
+        starts, ends = {a for a, _ in pairs}, {b for _, b in pairs}
+        if len(starts) == 1 and len(pairs) <= COPY_THRESHOLD:  # a few from one node: by its key first
+            return self.run(kq.edges_from_one(edge), {"key": pairs[0][0], "others": [b for _, b in pairs]})
+        if len(ends) == 1 and len(pairs) <= COPY_THRESHOLD:
+            return self.run(kq.edges_to_one(edge), {"key": pairs[0][1], "others": [a for a, _ in pairs]})
         if len(pairs) <= COPY_THRESHOLD or edge in EDGE_PROPERTIES:
             return super().link_new(edge, pairs)
         self._copy(edge.value, kq.arrow_edges(pairs))
@@ -181,8 +190,17 @@ class KuzuStore(GraphStore):
         params = self._outcome_params(agent, category)
         if len(ids) > KEY_LOOKUPS:
             return self.run(ql.similar_outcomes("unwind"), {**params, "ids": ids})
-        one = ql.similar_outcomes("one")
-        return [row for i in ids for row in self.run(one, {**params, "id": i})]
+        del params["derived_kinds"]  # filtered here: Kuzu refuses a parameter a statement does not use
+        rows = []
+        for i in ids:  # by key, and the derived memories apart (see ql.OUTCOME_BY_ID)
+            for outcome in self.run(ql.OUTCOME_BY_ID, {**params, "id": i}):
+                derived = [{field: d[field] for field in ql.DERIVED_FIELDS}
+                           for d in self.run(ql.DERIVED_FROM_OUTCOME, {"id": i})
+                           if d["project_id"] == self.project_id and d["agent"] == agent
+                           and d["category"] == category and d["archived"] is False
+                           and d["derived_kind"] in ql.DERIVED_KINDS]
+                rows += [{**outcome, **d} for d in derived] or [{**outcome, **dict.fromkeys(ql.DERIVED_FIELDS)}]
+        return rows
 
     def _memories_by_id(self, ids: list[str], ranking: bool) -> list[dict[str, Any]]:
         """A few ids by key lookups, one statement each (~0.5 ms, whatever the store's size);

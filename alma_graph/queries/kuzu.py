@@ -97,3 +97,28 @@ def import_database(directory: str) -> str:
     if "'" in directory or "\\" in directory:
         raise ValueError(f"unsupported characters in import path {directory!r}")
     return f"IMPORT DATABASE '{directory}'"
+
+
+# A few edges that share one end (one memory's concepts or entities, the outcomes a new
+# heuristic derives from): that end by its key first, then the others. ``UNWIND ... MATCH
+# (a {key: p.from_key}), (b {key: p.to_key})`` joins the rows with a scan of both tables:
+# 3.6 against 1.1 ms for one memory's concepts, 12 against 2 ms for three DERIVED_FROM
+# edges, at 10,000 memories.
+def edges_from_one(edge: Edge) -> str:
+    start, end = EDGE_ENDS[edge]
+    return (f"MATCH (a:{start.value} {{{NODE_KEYS[start]}: $key}}) UNWIND $others AS other "
+            f"MATCH (b:{end.value} {{{NODE_KEYS[end]}: other}}) CREATE (a)-[:{edge.value}]->(b)")
+
+
+def edges_to_one(edge: Edge) -> str:
+    start, end = EDGE_ENDS[edge]
+    return (f"MATCH (b:{end.value} {{{NODE_KEYS[end]}: $key}}) UNWIND $others AS other "
+            f"MATCH (a:{start.value} {{{NODE_KEYS[start]}: other}}) CREATE (a)-[:{edge.value}]->(b)")
+
+
+CONCEPT_LINKS_OF_ONE = """
+MATCH (m:Memory {id: $id})
+UNWIND $rows AS r
+MATCH (c:Concept {key: r.key})
+CREATE (m)-[:HAS_CONCEPT {mention: r.mention, speaker: r.speaker}]->(c)
+"""

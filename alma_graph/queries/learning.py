@@ -31,13 +31,26 @@ _RETURN = ("RETURN o.id AS id, o.success AS success, o.created_at AS created_at,
            "d.kind AS derived_kind, d.occurrence_count AS occurrence_count, d.success_count AS success_count")
 
 
+# Kuzu, one outcome at a time: the outcome by its key, then what was derived from it,
+# filtered by the caller (``IN $ids`` compares every memory with the whole list). Joined in
+# one statement, Kuzu scans every memory for the derived side: ~4.7 ms at 10,000 memories
+# against ~1.5 for the two.
+OUTCOME_BY_ID = (f"MATCH (o:Memory {{id: $id}}) WHERE {_OUTCOMES} "
+                 "RETURN o.id AS id, o.success AS success, o.created_at AS created_at")
+DERIVED_FROM_OUTCOME = (
+    "MATCH (o:Memory {id: $id})<-[:DERIVED_FROM]-(d:Memory) "
+    "RETURN d.id AS derived, d.kind AS derived_kind, d.occurrence_count AS occurrence_count, "
+    "d.success_count AS success_count, d.project_id AS project_id, d.agent AS agent, d.category AS category, "
+    "d.archived AS archived"
+)
+DERIVED_FIELDS = ("derived", "derived_kind", "occurrence_count", "success_count")
+
+
 def similar_outcomes(candidates: str) -> str:
     """An agent's live outcomes of one task type, each with the derived memories that cover it
     (one row per derived memory, or one with a null ``derived``). ``candidates``:
 
     - "ids": those among ``$ids`` (the caller's vector index found them);
-    - "one": the one with id ``$id`` (a key lookup: Kuzu compares every memory with the whole
-      list for ``IN $ids``);
     - "unwind": those among ``$ids``, joined with one pass over the memories (Kuzu, many ids);
     - "all": every one with a vector but ``$exclude``, returned with it (the caller scores them);
     - "cosine": as "all", only those whose cosine with ``$vector`` is at least ``$floor``
@@ -45,8 +58,6 @@ def similar_outcomes(candidates: str) -> str:
     """
     if candidates == "ids":
         return f"MATCH (o:Memory) WHERE o.id IN $ids AND {_OUTCOMES} {_DERIVED}{_RETURN}"
-    if candidates == "one":
-        return f"MATCH (o:Memory {{id: $id}}) WHERE {_OUTCOMES} {_DERIVED}{_RETURN}"
     if candidates == "unwind":
         return f"UNWIND $ids AS i MATCH (o:Memory {{id: i}}) WHERE {_OUTCOMES} {_DERIVED}{_RETURN}"
     where = f"{_OUTCOMES} AND o.id <> $exclude AND o.embedding IS NOT NULL"
