@@ -76,8 +76,9 @@ class RetrievalConfig(_Strict):
     # How a query is embedded (memories are always embedded exactly). "int8": through an
     # int8-quantised MiniLM (indexes/onnx_minilm.py), vectors within ~0.99 cosine of the
     # exact ones; its weights (11 MB, not 42) stay in the CPU's cache, so a hybrid retrieve
-    # at 10,000 memories took 5.6 ms instead of 8.5, and LoCoMo dev recall_any@5 moved
-    # by -0.004 (hybrid) and +0.009 (dense only). "exact": queries embedded like memories.
+    # at 10,000 memories took 5.0 ms instead of 6.8 (benchmarks/vs_alma.py), and LoCoMo dev
+    # recall_any@5 moved by -0.004 (hybrid) and +0.009 (dense only). "exact": queries
+    # embedded like memories.
     query_embedding: Literal["exact", "int8"] = "int8"
 
 

@@ -31,7 +31,6 @@ CATALOG_FILE = "vectors.json"
 
 
 @functools.lru_cache(maxsize=1 << 16)  # a retrieve asks for a hundred candidates' labels
-@functools.lru_cache(maxsize=1 << 16)  # every retrieve asks again for the cosines of its candidates
 def label_of(memory_id: str) -> int:
     """A stable 63-bit FAISS label for a memory id (ids may be any string)."""
     return int.from_bytes(hashlib.blake2b(memory_id.encode(), digest_size=8).digest(), "big") >> 1
