@@ -147,23 +147,25 @@ class KuzuStore(GraphStore):
         every memory (~1 s per 1,000 memories at 50,000, growing with the store). One
         memory's (a single write's) with the memory looked up first (``kq.edges_from_one``)."""
         if len({r["memory_id"] for r in rows}) == 1:
-            return self.run(kq.CONCEPT_LINKS_OF_ONE, {"id": rows[0]["memory_id"], "rows": rows})
-        if len(rows) <= COPY_THRESHOLD:
-            return super().link_concepts(rows)
-        self._copy(Edge.HAS_CONCEPT.value, kq.arrow_edges([(r["memory_id"], r["key"]) for r in rows], rows,
-                                                           EDGE_PROPERTIES[Edge.HAS_CONCEPT]))
+            self.run(kq.CONCEPT_LINKS_OF_ONE, {"id": rows[0]["memory_id"], "rows": rows})
+        elif len(rows) <= COPY_THRESHOLD:
+            super().link_concepts(rows)
+        else:
+            self._copy(Edge.HAS_CONCEPT.value, kq.arrow_edges([(r["memory_id"], r["key"]) for r in rows], rows,
+                                                               EDGE_PROPERTIES[Edge.HAS_CONCEPT]))
 
     def link_new(self, edge: Edge, pairs: list[tuple[str, str]]) -> None:
         """Many new edges without properties through COPY (as ``link_concepts``); a few that
         share one end with that end looked up first (``kq.edges_from_one``)."""
         starts, ends = {a for a, _ in pairs}, {b for _, b in pairs}
         if len(starts) == 1 and len(pairs) <= COPY_THRESHOLD:  # a few from one node: by its key first
-            return self.run(kq.edges_from_one(edge), {"key": pairs[0][0], "others": [b for _, b in pairs]})
-        if len(ends) == 1 and len(pairs) <= COPY_THRESHOLD:
-            return self.run(kq.edges_to_one(edge), {"key": pairs[0][1], "others": [a for a, _ in pairs]})
-        if len(pairs) <= COPY_THRESHOLD or edge in EDGE_PROPERTIES:
-            return super().link_new(edge, pairs)
-        self._copy(edge.value, kq.arrow_edges(pairs))
+            self.run(kq.edges_from_one(edge), {"key": pairs[0][0], "others": [b for _, b in pairs]})
+        elif len(ends) == 1 and len(pairs) <= COPY_THRESHOLD:
+            self.run(kq.edges_to_one(edge), {"key": pairs[0][1], "others": [a for a, _ in pairs]})
+        elif len(pairs) <= COPY_THRESHOLD or edge in EDGE_PROPERTIES:
+            super().link_new(edge, pairs)
+        else:
+            self._copy(edge.value, kq.arrow_edges(pairs))
 
     def _copy(self, table: str, rows: Any) -> None:
         """COPY an Arrow table into a node or edge table (it rolls back with the transaction)."""
