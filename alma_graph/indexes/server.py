@@ -80,6 +80,11 @@ class _Counted:
             self._count = self.store.live_count()
         return self._count
 
+    def first_fetch(self, k: int, visible: int) -> int:
+        """How many of the server's best hits to fetch so that ``k`` of a reader who sees
+        ``visible`` memories are likely among them (its share of the server, with slack)."""
+        return max(MIN_FETCH, math.ceil(SHARE_SLACK * k * max(self.everywhere(), visible) / visible))
+
     def everywhere(self) -> int:
         if self._everywhere is None:
             self._everywhere = self.store.memories_everywhere()
@@ -107,7 +112,7 @@ class ServerVectorIndex(_Counted):
             visible = min(visible, len(only_ids))
         if visible <= EXACT_LIMIT:
             return self.exact(query)
-        fetch = max(MIN_FETCH, math.ceil(SHARE_SLACK * k * max(self.everywhere(), visible) / visible))
+        fetch = self.first_fetch(k, visible)
         if fetch >= visible:  # fetching more than the reader sees: score what it sees
             return self.exact(query)
         return self.nearest(query, fetch) or self.exact(query)
@@ -191,7 +196,7 @@ class ServerLexicalIndex(_Counted):
         # Lucene ranks every match of the whole server unless told where to stop: stop at the
         # best ``fetch``, sized like the vector search's from the reader's share, widening
         # while too few of them are visible and Lucene had more.
-        fetch = max(MIN_FETCH, math.ceil(SHARE_SLACK * n * max(self.everywhere(), visible) / visible))
+        fetch = self.first_fetch(n, visible)
         hits: list[tuple[str, float]] | None = None
         while fetch <= MAX_FETCH:
             fetched, hits = self.store.text_candidates(terms, kind, field, values, n, fetch, only)
