@@ -231,10 +231,20 @@ class GraphStore(ABC):
 
     def outcomes_among(self, agent: str, category: str, ids: list[str]) -> list[dict[str, Any]]:
         """Of ``ids``, the agent's live outcomes of the category, with the live heuristics and
-        anti-patterns derived from them (``queries.learning.similar_outcomes``)."""
+        anti-patterns derived from them (``queries.learning.similar_outcomes``). A backend may
+        leave out the ``derived`` fields; the learner then asks ``derived_of``."""
         if not ids:
             return []
         return self.run(ql.similar_outcomes("ids"), {**self._outcome_params(agent, category), "ids": ids})
+
+    def derived_of(self, outcome_id: str, agent: str, category: str) -> list[dict[str, Any]]:
+        """The agent's live heuristics and anti-patterns of the category derived from one outcome,
+        as rows of ``ql.DERIVED_FIELDS``: a lookup by key, filtered here (filtered in the
+        statement, Kuzu scanned every memory for the derived side)."""
+        return [{name: d[name] for name in ql.DERIVED_FIELDS}
+                for d in self.run(ql.DERIVED_FROM_OUTCOME, {"id": outcome_id})
+                if d["project_id"] == self.project_id and d["agent"] == agent and d["category"] == category
+                and d["archived"] is False and d["derived_kind"] in ql.DERIVED_KINDS]
 
     def similar_outcomes(self, agent: str, category: str, vector: list[float], floor: float,
                          exclude: str) -> list[dict[str, Any]]:

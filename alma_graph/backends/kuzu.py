@@ -187,22 +187,14 @@ class KuzuStore(GraphStore):
         return [r for r in self.run(qc.LIVE_FACTS, {"project_id": self.project_id}) if r["memory_id"] in wanted]
 
     def outcomes_among(self, agent: str, category: str, ids: list[str]) -> list[dict[str, Any]]:
-        """A few ids by key lookups, more joined with the memories (``IN $ids`` compared each
-        memory with the whole list: it grew with the store times the ids)."""
+        """A few ids by key lookups, without their derived memories (the learner reads those
+        with ``derived_of`` as far as it needs); more joined with the memories (``IN $ids``
+        compared each memory with the whole list: it grew with the store times the ids)."""
         params = self._outcome_params(agent, category)
         if len(ids) > KEY_LOOKUPS:
             return self.run(ql.similar_outcomes("unwind"), {**params, "ids": ids})
-        del params["derived_kinds"]  # filtered here: Kuzu refuses a parameter a statement does not use
-        rows = []
-        for i in ids:  # by key, and the derived memories apart (see ql.OUTCOME_BY_ID)
-            for outcome in self.run(ql.OUTCOME_BY_ID, {**params, "id": i}):
-                derived = [{field: d[field] for field in ql.DERIVED_FIELDS}
-                           for d in self.run(ql.DERIVED_FROM_OUTCOME, {"id": i})
-                           if d["project_id"] == self.project_id and d["agent"] == agent
-                           and d["category"] == category and d["archived"] is False
-                           and d["derived_kind"] in ql.DERIVED_KINDS]
-                rows += [{**outcome, **d} for d in derived] or [{**outcome, **dict.fromkeys(ql.DERIVED_FIELDS)}]
-        return rows
+        del params["derived_kinds"]  # Kuzu refuses a parameter a statement does not use
+        return [outcome for i in ids for outcome in self.run(ql.OUTCOME_BY_ID, {**params, "id": i})]
 
     def _memories_by_id(self, ids: list[str], ranking: bool) -> list[dict[str, Any]]:
         """A few ids by key lookups, one statement each (~0.5 ms, whatever the store's size);

