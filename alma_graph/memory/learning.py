@@ -9,9 +9,9 @@ anti-pattern. Every derived memory is linked to its outcomes by DERIVED_FROM,
 which is also how a later outcome finds the memory it reinforces.
 
 The similar outcomes come from the process's FAISS index when it holds every committed
-memory (an embedded store: see ``Context.own_vectors``), their derived memories read only as
-far as needed (see ``Learner._derived_from``); otherwise from the store, which scores them itself where it can
-(Neo4j). Either way a cosine is computed exactly as ``embedding @ vector`` and compared
+memory (an embedded store: see ``Context.own_vectors``), their derived memories read only
+as far as needed (``Learner._derived_from``); otherwise from the store, which scores them
+itself where it can (Neo4j). Either way a cosine is computed exactly as ``embedding @ vector`` and compared
 with the threshold, so both paths group alike. Reading every outcome's vector from the
 store on each learn grew with the store (~140 ms at 2,000 outcomes on Kuzu).
 """
@@ -237,7 +237,8 @@ class Learner:
 
 
 def _add_derived(outcome: Similar, rows: list[dict[str, Any]]) -> None:
-    """Rows of ``derived`` (id), ``derived_kind`` and counts; a null ``derived``: none."""
+    """Fills in an outcome's derived memories from rows of ``derived`` (id), ``derived_kind``
+    and counts (a null ``derived``: none); read at least once, the outcome's are known."""
     derived = outcome.derived if outcome.derived is not None else {}
     for row in rows:
         if row["derived"] is not None:
