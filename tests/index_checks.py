@@ -14,12 +14,12 @@ def graph_owner(row: dict) -> str:
 def assert_indexes_match_graph(alma: ALMA) -> int:
     """Every live memory is indexed with its graph owner, kind and embedding; nothing else is.
     Returns how many memories were checked."""
-    rows = alma.store.memory_vectors()
+    rows, matrix = alma.store.memory_vectors()
     assert alma.context.indexes.vectors.ids() == {r["id"] for r in rows}
     assert len(alma.context.indexes.lexical) == len(rows)
-    for row in rows:
+    for row, stored in zip(rows, matrix):
         entry = alma.context.indexes.vectors.entry(row["id"])
         assert (entry.owner, entry.kind) == (graph_owner(row), row["kind"]), row["id"]
         vector = alma.context.indexes.vectors.vector(row["id"])
-        assert np.allclose(vector, np.asarray(row["embedding"], dtype=np.float32), atol=1e-5), row["id"]
+        assert np.allclose(vector, stored, atol=1e-5), row["id"]
     return len(rows)

@@ -9,6 +9,7 @@ import logging
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from alma_graph.indexes.vectors import CATALOG_FILE, INDEX_FILE
@@ -113,3 +114,23 @@ def test_a_cache_from_another_generation_is_not_trusted(make_alma, backend, tmp_
         alma = make_alma(agents=AGENTS, directory=directory, retrieval=LOCAL)
     assert "rebuild" in caplog.text
     assert assert_indexes_match_graph(alma) == 2
+
+
+def test_a_rebuild_embeds_the_memories_the_graph_holds_no_vector_for(make_alma, tmp_path):
+    """Memories stored without a vector (written by hand, or by an older version) are embedded
+    when the index is rebuilt, written back to the graph, and found by their meaning."""
+    directory = tmp_path / "store"
+    alma = make_alma(agents=AGENTS, directory=directory, retrieval=LOCAL)
+    fill(alma)
+    bare = alma.add_knowledge("alice", "payments", "Card payments settle through the Adyen gateway")
+    alma.store.update_memory(bare.id, {"embedding": None})
+    alma.close()
+    shutil.rmtree(directory / "index")
+
+    alma = make_alma(agents=AGENTS, directory=directory, retrieval=LOCAL)
+    rows, vectors = alma.store.memory_vectors()
+    assert not np.isnan(vectors).any() and len(rows) == 13  # written back, every one
+    assert assert_indexes_match_graph(alma) == 13
+    found = alma.retrieve("Which gateway settles card payments?", "alice", top_k=1, recipe="similarity_only")
+    assert [m.id for m in found.all()] == [bare.id]
+    alma.close()

@@ -17,6 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from alma_graph.backends import open_paths
 from alma_graph.backends.base import GraphStore
 from alma_graph.errors import StorageError
@@ -71,24 +73,39 @@ class KuzuStore(GraphStore):
 
     def run(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._lock:
-            try:
-                if params:  # the same few statements run on every retrieve: prepare each once
-                    prepared = self._prepared.get(query)
-                    if prepared is None:
-                        # Kuzu 0.11.3 (the last release) deprecates prepare(); it saves ~0.7 ms a statement.
-                        with warnings.catch_warnings():
-                            warnings.simplefilter("ignore", DeprecationWarning)
-                            prepared = self._prepared[query] = self._conn.prepare(query)
-                    result = self._conn.execute(prepared, params)
-                else:
-                    result = self._conn.execute(query)
-            except RuntimeError as exc:
-                raise StorageError(f"Kuzu rejected a statement: {exc}") from exc
+            result = self._execute(query, params)
             columns = result.get_column_names()
             rows = []
             while result.has_next():
                 rows.append({c: _aware(v) for c, v in zip(columns, result.get_next())})
             return rows
+
+    def _execute(self, query: str, params: dict[str, Any] | None) -> Any:
+        """A statement's result, under the caller's hold of the lock."""
+        try:
+            if params:  # the same few statements run on every retrieve: prepare each once
+                prepared = self._prepared.get(query)
+                if prepared is None:
+                    # Kuzu 0.11.3 (the last release) deprecates prepare(); it saves ~0.7 ms a statement.
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", DeprecationWarning)
+                        prepared = self._prepared[query] = self._conn.prepare(query)
+                return self._conn.execute(prepared, params)
+            return self._conn.execute(query)
+        except RuntimeError as exc:
+            raise StorageError(f"Kuzu rejected a statement: {exc}") from exc
+
+    def memory_vectors(self) -> tuple[list[dict[str, Any]], np.ndarray]:
+        """As the base class, the vectors through Arrow: no Python float is ever made."""
+        with self._lock:
+            table = self._execute(q.MEMORY_VECTORS, {"project_id": self.project_id}).get_as_arrow(0)
+        vectors = table.column("embedding").combine_chunks()
+        matrix = np.full((table.num_rows, self.dimension), np.nan, dtype=np.float32)
+        stored = ~vectors.is_null().to_numpy(zero_copy_only=False)
+        if stored.any():
+            values = vectors.filter(stored).flatten().to_numpy(zero_copy_only=False)
+            matrix[stored] = values.astype(np.float32, copy=False).reshape(-1, self.dimension)
+        return table.drop_columns(["embedding"]).to_pylist(), matrix
 
     @contextmanager
     def transaction(self):

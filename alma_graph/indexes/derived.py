@@ -58,16 +58,16 @@ class DerivedIndexes:
 
     def _rebuild_vectors(self) -> VectorIndex:
         index = VectorIndex(self.embedder.dimension)
-        rows = self.store.memory_vectors()
-        missing = [r for r in rows if r["embedding"] is None]
-        if missing:  # e.g. memories imported without vectors: embed them now
-            vectors = self.embedder.embed_batch([r["text"] for r in missing])
+        rows, matrix = self.store.memory_vectors()
+        missing = np.flatnonzero(np.isnan(matrix[:, 0]))
+        if len(missing):  # e.g. memories imported without vectors: embed them now
+            vectors = self.embedder.embed_batch([rows[i]["text"] for i in missing])
             with self.store.transaction():
-                for row, vector in zip(missing, vectors):
-                    row["embedding"] = vector.tolist()
-                    self.store.update_memory(row["id"], {"embedding": row["embedding"]})
+                for i, vector in zip(missing, vectors):
+                    matrix[i] = vector
+                    self.store.update_memory(rows[i]["id"], {"embedding": vector.tolist()})
         if rows:
-            index.add(_entries(rows), np.asarray([r["embedding"] for r in rows], dtype=np.float32))
+            index.add(_entries(rows), matrix)
         log.info("vector index rebuilt from the graph: %d memories", len(rows))
         return index
 
