@@ -214,14 +214,12 @@ class GraphStore(ABC):
         return self.run(q.find_memories(sorted(present), with_embedding), params)
 
     def memory_vectors(self) -> tuple[list[dict[str, Any]], np.ndarray]:
-        """Every live memory's id, agent, kind, user_id and text, and their vectors as one
-        float32 matrix beside them (a row of NaN: none stored). One matrix, not a list of
-        floats per memory: Python floats took ~12 KB a memory (15 GB at 650,000)."""
+        """Live memories' id, agent, kind, user_id and text, and their vectors in one float32
+        matrix (NaN: none stored); as lists of Python floats, 650,000 took 15 GB."""
         rows = self.run(q.MEMORY_VECTORS, {"project_id": self.project_id})
         matrix = np.full((len(rows), self.dimension), np.nan, dtype=np.float32)
         for i, row in enumerate(rows):
-            vector = row.pop("embedding")
-            if vector is not None:
+            if (vector := row.pop("embedding")) is not None:
                 matrix[i] = vector
         return rows, matrix
 
@@ -242,16 +240,15 @@ class GraphStore(ABC):
 
     def outcomes_among(self, agent: str, category: str, ids: list[str]) -> list[dict[str, Any]]:
         """Of ``ids``, the agent's live outcomes of the category, with the live heuristics and
-        anti-patterns derived from them (``queries.learning.similar_outcomes``). A backend may
-        leave out the ``derived`` fields; the learner then asks ``derived_of``."""
+        anti-patterns derived from them (``queries.learning.similar_outcomes``), or without
+        the ``derived`` fields (the learner then asks ``derived_of``)."""
         if not ids:
             return []
         return self.run(ql.similar_outcomes("ids"), {**self._outcome_params(agent, category), "ids": ids})
 
     def derived_of(self, outcome_id: str, agent: str, category: str) -> list[dict[str, Any]]:
-        """The agent's live heuristics and anti-patterns of the category derived from one outcome,
-        as rows of ``ql.DERIVED_FIELDS``: a lookup by key, filtered here (filtered in the
-        statement, Kuzu scanned every memory for the derived side)."""
+        """The agent's live heuristics and anti-patterns of the category derived from one outcome
+        (``ql.DERIVED_FIELDS``), filtered here: in the statement, Kuzu scanned every memory."""
         return [{name: d[name] for name in ql.DERIVED_FIELDS}
                 for d in self.run(ql.DERIVED_FROM_OUTCOME, {"id": outcome_id})
                 if d["project_id"] == self.project_id and d["agent"] == agent and d["category"] == category
