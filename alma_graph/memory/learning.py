@@ -11,9 +11,10 @@ which is also how a later outcome finds the memory it reinforces.
 The similar outcomes come from the process's FAISS index when it holds every committed
 memory (an embedded store: see ``Context.own_vectors``), their derived memories read only
 as far as needed (``Learner._derived_from``); otherwise from the store, which scores them
-itself where it can (Neo4j). Either way a cosine is computed exactly as ``embedding @ vector`` and compared
-with the threshold, so both paths group alike. Reading every outcome's vector from the
-store on each learn grew with the store (~140 ms at 2,000 outcomes on Kuzu).
+itself where it can (Neo4j). Either way a cosine is computed exactly as
+``embedding @ vector`` and compared with the threshold, so both paths group alike. Reading
+every outcome's vector from the store on each learn grew with the store (~140 ms at 2,000
+outcomes on Kuzu).
 """
 
 from __future__ import annotations
